@@ -1,0 +1,1 @@
+"""AI providers, looked up by name (settings.AI_PROVIDER) — see registry.py."""

@@ -1,0 +1,228 @@
+"""Django settings for Guildmind, fed by environment variables (see .env.example).
+
+The web, gateway and worker processes all read these same settings.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from guildmind.env import (
+    ConfigError,
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _embedded_secret_key() -> str:
+    # Embedded mode keeps a random key on disk so sessions survive restarts without
+    # anyone having to invent a secret; production sets SECRET_KEY.
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = env_str("SECRET_KEY") or _embedded_secret_key()
+DEBUG = env_bool("DEBUG", False)
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "huey.contrib.djhuey",
+    "accounts",
+    "knowledge",
+    "assistant",
+    "conversations",
+    "integrations.discordbot",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "guildmind.urls"
+ASGI_APPLICATION = "guildmind.asgi.application"
+WSGI_APPLICATION = "guildmind.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite (WAL) embedded, DATABASE_URL for Postgres -------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "guildmind.sqlite3",
+            "OPTIONS": {
+                # WAL lets the web, gateway and worker read while one of them writes;
+                # IMMEDIATE transactions take the write lock up front instead of failing
+                # half-way with "database is locked".
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+            "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Queue and cache: Huey on SQLite embedded, Redis when REDIS_URL is set ---------------
+REDIS_URL = env_str("REDIS_URL")
+HUEY_NAME = env_str("HUEY_NAME", "guildmind")
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": HUEY_NAME,
+        "url": REDIS_URL,
+        "immediate": env_bool("HUEY_IMMEDIATE", False),
+        "consumer": {"workers": env_int("WORKER_THREADS", 4, minimum=1), "worker_type": "thread"},
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": HUEY_NAME,
+        }
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": HUEY_NAME,
+        "filename": str(DATA_DIR / env_str("HUEY_SQLITE_FILE", "queue.sqlite3")),
+        "immediate": env_bool("HUEY_IMMEDIATE", False),
+        "consumer": {"workers": env_int("WORKER_THREADS", 4, minimum=1), "worker_type": "thread"},
+    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Auth, i18n, static -----------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- Email: files in embedded mode, SMTP when EMAIL_HOST is set --------------------------
+EMAIL_HOST = env_str("EMAIL_HOST")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "mail"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Guildmind <guildmind@localhost>")
+
+# --- Secrets at rest ----------------------------------------------------------------------
+# Fernet key(s) for tokens stored in the database; the first encrypts, all decrypt (so a
+# key can be rotated). Without one, a key is derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+
+# --- AI -----------------------------------------------------------------------------------
+AI_PROVIDER = env_choice("AI_PROVIDER", ("local", "openai", "anthropic"), "local")
+AI_MODEL = env_str("AI_MODEL")
+AI_BASE_URL = env_str("AI_BASE_URL")
+AI_API_KEY = env_str("AI_API_KEY")
+AI_TIMEOUT_SECONDS = env_float("AI_TIMEOUT_SECONDS", 30.0, minimum=0.1)
+AI_MAX_OUTPUT_TOKENS = env_int("AI_MAX_OUTPUT_TOKENS", 600, minimum=16)
+# Below this confidence (0..1) the local provider says it does not know.
+AI_MIN_CONFIDENCE = env_float("AI_MIN_CONFIDENCE", 0.5, minimum=0.0)
+AI_HISTORY_TURNS = env_int("AI_HISTORY_TURNS", 6, minimum=0)
+if AI_PROVIDER != "local" and not AI_API_KEY and not AI_BASE_URL:
+    raise ConfigError(f"AI_PROVIDER={AI_PROVIDER} needs AI_API_KEY (or AI_BASE_URL for a local server)")
+
+# --- Knowledge ----------------------------------------------------------------------------
+KNOWLEDGE_MAX_UPLOAD_BYTES = env_int("KNOWLEDGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1)
+KNOWLEDGE_TOP_K = env_int("KNOWLEDGE_TOP_K", 4, minimum=1)
+CRAWL_ALLOW_PRIVATE = env_bool("CRAWL_ALLOW_PRIVATE", False)
+CRAWL_MAX_PAGES = env_int("CRAWL_MAX_PAGES", 50, minimum=1)
+CRAWL_MAX_BYTES = env_int("CRAWL_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
+CRAWL_TIMEOUT_SECONDS = env_float("CRAWL_TIMEOUT_SECONDS", 60.0, minimum=1.0)
+DATA_UPLOAD_MAX_MEMORY_SIZE = KNOWLEDGE_MAX_UPLOAD_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Discord ------------------------------------------------------------------------------
+DISCORD_APPLICATION_ID = env_str("DISCORD_APPLICATION_ID")
+DISCORD_PUBLIC_KEY = env_str("DISCORD_PUBLIC_KEY")
+DISCORD_BOT_TOKEN = env_str("DISCORD_BOT_TOKEN")
+DISCORD_CLIENT_SECRET = env_str("DISCORD_CLIENT_SECRET")
+DISCORD_API_BASE_URL = env_str("DISCORD_API_BASE_URL", "https://discord.com/api/v10").rstrip("/")
+DISCORD_GATEWAY_URL = env_str("DISCORD_GATEWAY_URL", "wss://gateway.discord.gg")
+DISCORD_SHARD_COUNT = env_int("DISCORD_SHARD_COUNT", 0, minimum=0)
+DISCORD_SHARD_IDS = [int(s) for s in env_list("DISCORD_SHARD_IDS")]
+# How often the gateway reloads server settings from the database (the hot path reads
+# them from memory only).
+SETTINGS_REFRESH_SECONDS = env_float("SETTINGS_REFRESH_SECONDS", 3.0, minimum=0.1)
+# How many messages the gateway works on at once (provider calls included).
+PIPELINE_CONCURRENCY = env_int("PIPELINE_CONCURRENCY", 256, minimum=1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"discord": {"level": env_str("DISCORD_LOG_LEVEL", "WARNING")}},
+}

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from django.db import models
+
+from accounts.models import Workspace
+from guildmind.crypto import EncryptedTextField
+
+
+class BotApplication(models.Model):
+    """A Discord application whose bot user we run: the shared one (from settings) or a
+    workspace's custom bot."""
+
+    workspace = models.ForeignKey(
+        Workspace, null=True, blank=True, on_delete=models.CASCADE, related_name="bot_applications"
+    )
+    is_shared = models.BooleanField(default=False)
+    application_id = models.CharField(max_length=32, unique=True)
+    public_key = models.CharField(max_length=64, blank=True)
+    bot_token = EncryptedTextField(blank=True)
+    client_secret = EncryptedTextField(blank=True)
+    name = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_shared"], condition=models.Q(is_shared=True), name="one_shared_application"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.application_id
+
+    @property
+    def token_hint(self) -> str:
+        """The only part of the token we ever show back."""
+        return f"…{self.bot_token[-4:]}" if self.bot_token else ""
+
+
+class DiscordServer(models.Model):
+    """A guild connected to a workspace, with its own settings."""
+
+    class ResponseMode(models.TextChoices):
+        MENTION = "mention", "@mention"
+        ALL = "all", "All messages"
+        ASK_ONLY = "ask", "/ask only"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="discord_servers")
+    application = models.ForeignKey(BotApplication, on_delete=models.PROTECT, related_name="servers")
+    guild_id = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=100, blank=True)
+    icon = models.CharField(max_length=64, blank=True)
+    connected = models.BooleanField(default=True)
+
+    response_mode = models.CharField(max_length=10, choices=ResponseMode.choices, default=ResponseMode.MENTION)
+    smart_mode = models.BooleanField(default=True)
+    channel_awareness = models.BooleanField(default=False)
+    # Channel ids the all-messages mode listens in; empty means every text channel.
+    channel_ids = models.JSONField(default=list, blank=True)
+
+    moderation_enabled = models.BooleanField(default=False)
+    moderation_rules = models.TextField(blank=True)
+    moderation_delete = models.BooleanField(default=True)
+    moderation_warn = models.BooleanField(default=False)
+    moderation_timeout = models.BooleanField(default=False)
+    moderation_kick = models.BooleanField(default=False)
+    moderation_ban = models.BooleanField(default=False)
+    moderation_dry_run = models.BooleanField(default=False)
+
+    last_error = models.TextField(blank=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.name or self.guild_id

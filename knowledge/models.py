@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.db import models
+
+from accounts.models import Workspace
+
+
+class KnowledgeSource(models.Model):
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text / FAQ"
+        FILE = "file", "File"
+        URL = "url", "Web page"
+        SITEMAP = "sitemap", "Sitemap"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        INDEXING = "indexing"
+        READY = "ready"
+        FAILED = "failed"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="knowledge_sources")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    title = models.CharField(max_length=300)
+    # TEXT: the text itself. FILE: the uploaded file. URL / SITEMAP: the address to crawl.
+    text = models.TextField(blank=True)
+    file = models.FileField(upload_to="knowledge/%Y/%m/", blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    chunk_count = models.PositiveIntegerField(default=0)
+    indexed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Chunk(models.Model):
+    """A retrievable passage of a source: the heading path it sits under, and its text."""
+
+    source = models.ForeignKey(KnowledgeSource, on_delete=models.CASCADE, related_name="chunks")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="chunks")
+    ordinal = models.PositiveIntegerField()
+    heading = models.CharField(max_length=500, blank=True)
+    text = models.TextField()
+    # Where the passage can be read (the page URL for crawled sources).
+    url = models.URLField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["source_id", "ordinal"]
+        indexes = [models.Index(fields=["workspace", "source"])]

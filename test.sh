@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, types, migrations check, then pytest.
+# Set DATABASE_URL / REDIS_URL to run it against Postgres and Redis.
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/setup.sh dev
+export DATA_DIR=${DATA_DIR:-$PWD/var/test}
+export DJANGO_SETTINGS_MODULE=guildmind.settings
+PY=.venv/bin/python
+echo "== ruff"; $PY -m ruff check . && $PY -m ruff format --check .
+echo "== mypy"; $PY -m mypy .
+echo "== migrations"; $PY manage.py makemigrations --check --dry-run >/dev/null
+echo "== pytest"; $PY -m pytest "$@"
