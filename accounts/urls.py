@@ -6,7 +6,16 @@ from django.urls import path
 from accounts import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("", views.overview, name="home"),
+    path("playground/", views.playground, name="playground"),
+    path("playground/clear/", views.playground_clear, name="playground_clear"),
+    path("knowledge/", views.knowledge, name="knowledge"),
+    path("knowledge/<int:source_id>/", views.knowledge_source, name="knowledge_source"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    # Django's LogoutView only accepts POST, so a link crafted elsewhere cannot sign anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -30,6 +30,9 @@ class Conversation(models.Model):
         ordering = ["-last_message_at"]
         indexes = [models.Index(fields=["workspace", "source", "place_id", "channel_id", "member_id"])]
 
+    def __str__(self) -> str:
+        return f"{self.member_name or self.member_id} in {self.place_name or self.place_id}"
+
 
 class Message(models.Model):
     class Role(models.TextChoices):
@@ -43,7 +46,7 @@ class Message(models.Model):
     text = models.TextField()
     # The platform's id for the message, unique per source so a redelivered event is
     # recorded (and answered) once.
-    external_id = models.CharField(max_length=64, null=True, blank=True)
+    external_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (NULLs stay unique)
     # For AI replies: the knowledge passages it was grounded in ([{title, url}...]).
     sources = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -53,3 +56,6 @@ class Message(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["conversation", "external_id"], name="message_external_id_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.text[:50]}"

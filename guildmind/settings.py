@@ -94,7 +94,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "guildmind.sqlite3",
+            "NAME": str(DATA_DIR / "guildmind.sqlite3"),
             "OPTIONS": {
                 # WAL lets the web, gateway and worker read while one of them writes;
                 # IMMEDIATE transactions take the write lock up front instead of failing
@@ -105,7 +105,7 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
-            "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
+            "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -54,3 +54,6 @@ class Chunk(models.Model):
     class Meta:
         ordering = ["source_id", "ordinal"]
         indexes = [models.Index(fields=["workspace", "source"])]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}#{self.ordinal} {self.heading}"

@@ -46,14 +46,20 @@ class DiscordServer(models.Model):
         ALL = "all", "All messages"
         ASK_ONLY = "ask", "/ask only"
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="discord_servers")
+    # Null while a server the shared bot joined is not claimed by any workspace (it is then
+    # ignored); servers installed through the dashboard or by a custom bot always have one.
+    workspace = models.ForeignKey(
+        Workspace, null=True, blank=True, on_delete=models.CASCADE, related_name="discord_servers"
+    )
     application = models.ForeignKey(BotApplication, on_delete=models.PROTECT, related_name="servers")
     guild_id = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=100, blank=True)
     icon = models.CharField(max_length=64, blank=True)
     connected = models.BooleanField(default=True)
 
-    response_mode = models.CharField(max_length=10, choices=ResponseMode.choices, default=ResponseMode.MENTION)
+    response_mode = models.CharField(
+        max_length=10, choices=ResponseMode.choices, default=ResponseMode.MENTION
+    )
     smart_mode = models.BooleanField(default=True)
     channel_awareness = models.BooleanField(default=False)
     # Channel ids the all-messages mode listens in; empty means every text channel.

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from accounts.models import Membership, Workspace
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(admin.ModelAdmin):
+    list_display = ["name", "escalation_email", "created_at"]
+    search_fields = ["name", "escalation_email"]
+    readonly_fields = ["knowledge_version", "created_at"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "workspace", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__email", "workspace__name"]
+    autocomplete_fields = ["user", "workspace"]

@@ -1,0 +1,124 @@
+"""State changes for conversations: every entrance (gateway, /ask, dashboard) calls these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from assistant.providers.base import Passage, Turn
+from conversations.models import Conversation, Message
+
+# A member who comes back after this long starts a new conversation.
+CONVERSATION_IDLE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a member talks: for Discord, the guild and channel."""
+
+    workspace_id: int
+    source: str
+    place_id: str
+    channel_id: str
+    place_name: str = ""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    conversation: Conversation
+    message: Message
+    # False when the same external message was already recorded (a redelivered event).
+    created: bool
+
+
+def record_member_message(
+    place: Place, *, member_id: str, member_name: str, text: str, external_id: str | None
+) -> Recorded:
+    """Log a member's message in their current conversation (opening one if needed).
+
+    A message whose ``external_id`` was already recorded for this member and place is not
+    recorded again: ``created`` is False and the caller should not answer it twice.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update()
+            .filter(
+                workspace_id=place.workspace_id,
+                source=place.source,
+                place_id=place.place_id,
+                channel_id=place.channel_id,
+                member_id=member_id,
+                last_message_at__gte=now - CONVERSATION_IDLE,
+            )
+            .order_by("-last_message_at")
+            .first()
+        )
+        if external_id and conversation is not None:
+            existing = conversation.messages.filter(external_id=external_id).first()
+            if existing is not None:
+                return Recorded(conversation, existing, created=False)
+        if conversation is None:
+            conversation = Conversation.objects.create(
+                workspace_id=place.workspace_id,
+                source=place.source,
+                place_id=place.place_id,
+                channel_id=place.channel_id,
+                place_name=place.place_name,
+                member_id=member_id,
+                member_name=member_name,
+                last_message_at=now,
+            )
+        else:
+            Conversation.objects.filter(pk=conversation.pk).update(
+                last_message_at=now, member_name=member_name
+            )
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(
+                    conversation=conversation,
+                    role=Message.Role.MEMBER,
+                    author_name=member_name,
+                    text=text,
+                    external_id=external_id,
+                )
+        except IntegrityError:
+            existing = conversation.messages.get(external_id=external_id)
+            return Recorded(conversation, existing, created=False)
+    return Recorded(conversation, message, created=True)
+
+
+def record_reply(
+    conversation: Conversation,
+    *,
+    text: str,
+    role: str = Message.Role.ASSISTANT,
+    author_name: str = "",
+    sources: list[Passage] | None = None,
+) -> Message:
+    message = Message.objects.create(
+        conversation=conversation,
+        role=role,
+        author_name=author_name,
+        text=text,
+        sources=[{"title": p.title, "heading": p.heading, "url": p.url} for p in sources or []],
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+    return message
+
+
+def recent_turns(conversation: Conversation, *, before: Message, limit: int | None = None) -> list[Turn]:
+    """The conversation's last ``limit`` messages before ``before``, oldest first."""
+    limit = settings.AI_HISTORY_TURNS if limit is None else limit
+    if limit <= 0:
+        return []
+    rows = list(
+        conversation.messages.filter(id__lt=before.id)
+        .order_by("-id")
+        .values("role", "text", "author_name")[:limit]
+    )
+    return [Turn(role=row["role"], text=row["text"], author=row["author_name"]) for row in reversed(rows)]  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Developer tools that never run in production (the local Discord simulator)."""

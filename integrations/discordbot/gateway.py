@@ -1,0 +1,212 @@
+"""The discord.py side of the gateway process: the client, its port adapter, its runner."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import discord
+
+from integrations.discordbot.actions import ensure_shared_application, record_guild_joined, record_guild_left
+from integrations.discordbot.pipeline import InboundMessage, Pipeline, db
+from integrations.discordbot.port import DiscordActionError
+from integrations.discordbot.servers import ServerDirectory
+
+log = logging.getLogger(__name__)
+
+INTENTS = discord.Intents.none()
+INTENTS.guilds = True
+INTENTS.guild_messages = True
+INTENTS.message_content = True
+
+# Replies may ping the member being answered; nothing else ever pings anyone.
+REPLY_MENTIONS = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=True)
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def describe_http_error(exc: discord.HTTPException) -> str:
+    if isinstance(exc, discord.Forbidden):
+        return f"the bot lacks a permission in that channel or server ({exc.text or 'Forbidden'})"
+    if isinstance(exc, discord.NotFound):
+        return f"the channel or message no longer exists ({exc.text or 'Not Found'})"
+    return f"Discord answered HTTP {exc.status}: {exc.text or exc}"
+
+
+class ClientPort:
+    """DiscordPort over any logged-in discord.py client (gateway or REST-only)."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def reply(self, channel_id: str, message_id: str, text: str) -> str:
+        channel = self.client.get_partial_messageable(int(channel_id))
+        reference = discord.MessageReference(
+            message_id=int(message_id), channel_id=int(channel_id), fail_if_not_exists=False
+        )
+        try:
+            sent = await channel.send(text, reference=reference, allowed_mentions=REPLY_MENTIONS)
+        except discord.HTTPException as exc:
+            raise DiscordActionError(describe_http_error(exc), status=exc.status) from exc
+        return str(sent.id)
+
+    async def send(self, channel_id: str, text: str) -> str:
+        channel = self.client.get_partial_messageable(int(channel_id))
+        try:
+            sent = await channel.send(text, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            raise DiscordActionError(describe_http_error(exc), status=exc.status) from exc
+        return str(sent.id)
+
+
+class GuildmindBot(discord.AutoShardedClient):
+    """One bot user's gateway connection feeding the pipeline."""
+
+    def __init__(
+        self,
+        *,
+        pipeline: Pipeline,
+        application_id: str,
+        concurrency: int = 256,
+        shard_count: int | None = None,
+        shard_ids: list[int] | None = None,
+    ) -> None:
+        super().__init__(
+            intents=INTENTS,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            chunk_guilds_at_startup=False,
+            max_messages=None,
+            allowed_mentions=NO_MENTIONS,
+            shard_count=shard_count,
+            shard_ids=shard_ids,  # type: ignore[arg-type]
+        )
+        self.pipeline = pipeline
+        self.guildmind_application_id = application_id
+        self.port = ClientPort(self)
+        self._slots = asyncio.Semaphore(concurrency)
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def on_message(self, message: discord.Message) -> None:
+        guild = message.guild
+        me = self.user
+        if guild is None or me is None:
+            return
+        mentions_bot = any(user.id == me.id for user in message.mentions)
+        if not self.pipeline.wants(
+            guild.id, message.channel.id, author_is_bot=message.author.bot, mentions_bot=mentions_bot
+        ):
+            return
+        reference = message.reference
+        inbound = InboundMessage(
+            guild_id=guild.id,
+            channel_id=message.channel.id,
+            message_id=message.id,
+            author_id=message.author.id,
+            author_name=message.author.display_name,
+            author_is_bot=message.author.bot,
+            content=message.content,
+            mentions_bot=mentions_bot,
+            bot_user_id=me.id,
+            bot_name=me.display_name,
+            guild_name=guild.name,
+            reply_to_author_id=(
+                reference.resolved.author.id
+                if reference and isinstance(reference.resolved, discord.Message)
+                else None
+            ),
+        )
+        task = asyncio.create_task(self._process(inbound))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _process(self, inbound: InboundMessage) -> None:
+        async with self._slots:
+            try:
+                await self.pipeline.handle(inbound, self.port)
+            except Exception:
+                log.exception("message %s in guild %s failed", inbound.message_id, inbound.guild_id)
+
+    async def _remember_guild(self, guild: discord.Guild) -> None:
+        icon = guild.icon.key if guild.icon else ""
+        await db(record_guild_joined)(
+            self.guildmind_application_id, guild_id=str(guild.id), name=guild.name, icon=icon
+        )
+        await db(self.pipeline.servers.refresh)()
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self._remember_guild(guild)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        log.info("joined guild %s (%s)", guild.name, guild.id)
+        await self._remember_guild(guild)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        log.info("left guild %s (%s)", guild.name, guild.id)
+        await db(record_guild_left)(self.guildmind_application_id, guild_id=str(guild.id))
+        await db(self.pipeline.servers.refresh)()
+
+    async def drain(self) -> None:
+        """Wait for messages being processed (used on shutdown and by tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+async def refresh_settings_forever(servers: ServerDirectory, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await db(servers.refresh)()
+        except Exception:
+            log.exception("could not refresh server settings; keeping the previous ones")
+
+
+NOT_CONFIGURED = (
+    "No Discord bot is configured, so the gateway is idle. To connect one, set "
+    "DISCORD_APPLICATION_ID, DISCORD_PUBLIC_KEY, DISCORD_BOT_TOKEN and DISCORD_CLIENT_SECRET "
+    "(Discord Developer Portal → your application) in .env and restart. The dashboard and "
+    "the playground work without it."
+)
+
+
+async def run_gateway(stop: asyncio.Event) -> None:
+    """Run the shared bot until ``stop`` is set; idles with a clear message when the
+    token is missing or refused."""
+    from django.conf import settings
+
+    from integrations.discordbot.endpoints import configure_from_settings
+
+    configure_from_settings()
+    servers = ServerDirectory()
+    await db(servers.refresh)()
+    refresher = asyncio.create_task(refresh_settings_forever(servers, settings.SETTINGS_REFRESH_SECONDS))
+    try:
+        app = await db(ensure_shared_application)()
+        if app is None:
+            log.warning(NOT_CONFIGURED)
+            await stop.wait()
+            return
+        bot = GuildmindBot(
+            pipeline=Pipeline(servers),
+            application_id=app.application_id,
+            concurrency=settings.PIPELINE_CONCURRENCY,
+            shard_count=settings.DISCORD_SHARD_COUNT or None,
+            shard_ids=settings.DISCORD_SHARD_IDS or None,
+        )
+        runner = asyncio.create_task(bot.start(app.bot_token))
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if runner.done() and (exc := runner.exception()) is not None:
+            if isinstance(exc, discord.LoginFailure):
+                log.error("Discord refused the bot token (%s). Check DISCORD_BOT_TOKEN.", exc)
+            else:
+                log.error("the gateway connection stopped: %r", exc)
+        await bot.close()
+        await bot.drain()
+        stopper.cancel()
+        if not runner.done():
+            runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await runner
+    finally:
+        refresher.cancel()

@@ -1,0 +1,152 @@
+"""The message pipeline: inbound → guard → moderate → trigger → answer → deliver → record.
+
+It never imports discord.py: it receives normalized messages and acts through a
+``DiscordPort``. The gateway calls ``wants()`` on every message (memory only, no I/O) and
+``handle()`` only for messages that need work.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from asgiref.sync import sync_to_async
+
+from accounts.models import Workspace
+from assistant import answering
+from assistant.providers.base import Answer
+from conversations import actions as conversation_actions
+from conversations.actions import Place
+from integrations.discordbot.actions import record_server_error
+from integrations.discordbot.port import DiscordActionError, DiscordPort
+from integrations.discordbot.servers import ServerDirectory, ServerSettings
+from integrations.discordbot.text import split_message, strip_mention
+
+log = logging.getLogger(__name__)
+
+
+def db(func):  # type: ignore[no-untyped-def]
+    """Run a sync ORM function from async code without serializing on one thread."""
+    return sync_to_async(func, thread_sensitive=False)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    guild_id: int
+    channel_id: int
+    message_id: int
+    author_id: int
+    author_name: str
+    author_is_bot: bool
+    content: str
+    mentions_bot: bool
+    bot_user_id: int
+    bot_name: str = "Guildmind"
+    guild_name: str = ""
+    reply_to_author_id: int | None = None
+
+
+class Pipeline:
+    def __init__(self, servers: ServerDirectory) -> None:
+        self.servers = servers
+
+    # --- guard + trigger (hot path: memory only) ------------------------------------
+    def wants(self, guild_id: int, channel_id: int, *, author_is_bot: bool, mentions_bot: bool) -> bool:
+        """Whether a message needs any work at all; cheap enough for every message."""
+        if author_is_bot:
+            return False
+        server = self.servers.by_guild.get(guild_id)
+        if server is None or not server.active:
+            return False
+        if server.moderation_enabled:
+            return True
+        return self._triggered(server, channel_id, mentions_bot)
+
+    @staticmethod
+    def _triggered(server: ServerSettings, channel_id: int, mentions_bot: bool) -> bool:
+        mode = server.response_mode
+        if mode == "mention":
+            return mentions_bot
+        if mode == "all":
+            return mentions_bot or not server.channel_ids or channel_id in server.channel_ids
+        return False  # "/ask only": answers come through the slash command alone
+
+    # --- the rest of the pipeline ------------------------------------------------------
+    async def handle(self, message: InboundMessage, port: DiscordPort) -> str:
+        """Process one message; returns what happened (for logs, tests and benchmarks)."""
+        if message.author_is_bot or message.author_id == message.bot_user_id:
+            return "ignored:bot"
+        server = self.servers.get(message.guild_id)
+        if server is None or not server.active or server.workspace_id is None:
+            return "ignored:server"
+        # Moderation runs here, before and independently of answering (a later issue).
+        if not self._triggered(server, message.channel_id, message.mentions_bot):
+            return "ignored:not-triggered"
+        question = strip_mention(message.content, str(message.bot_user_id))
+        if not question:
+            return "ignored:empty"
+        if server.response_mode == "all" and server.smart_mode and not message.mentions_bot:
+            decision = await answering.decide_reply(
+                workspace_id=server.workspace_id, question=question, history=[]
+            )
+            if not decision.reply:
+                return "skipped:smart"
+        return await self._answer(server, message, question, port)
+
+    async def _answer(
+        self, server: ServerSettings, message: InboundMessage, question: str, port: DiscordPort
+    ) -> str:
+        assert server.workspace_id is not None
+        place = Place(
+            workspace_id=server.workspace_id,
+            source="discord",
+            place_id=str(message.guild_id),
+            channel_id=str(message.channel_id),
+            place_name=message.guild_name or server.name,
+        )
+        recorded = await db(conversation_actions.record_member_message)(
+            place,
+            member_id=str(message.author_id),
+            member_name=message.author_name,
+            text=question,
+            external_id=str(message.message_id),
+        )
+        if not recorded.created:
+            return "ignored:duplicate"
+        history = await db(conversation_actions.recent_turns)(recorded.conversation, before=recorded.message)
+        instructions = await db(_instructions)(server.workspace_id)
+        answer = await answering.answer_question(
+            workspace_id=server.workspace_id,
+            question=question,
+            history=history,
+            instructions=instructions,
+            bot_name=message.bot_name,
+        )
+        text = answering.format_reply(answer)
+        try:
+            await self._deliver(port, message, text)
+        except DiscordActionError as exc:
+            log.warning("could not reply in guild %s: %s", message.guild_id, exc.reason)
+            await db(record_server_error)(str(message.guild_id), f"Could not reply: {exc.reason}")
+            return "failed:deliver"
+        await db(conversation_actions.record_reply)(
+            recorded.conversation, text=text, author_name=message.bot_name, sources=answer.sources
+        )
+        return _outcome(answer)
+
+    @staticmethod
+    async def _deliver(port: DiscordPort, message: InboundMessage, text: str) -> None:
+        first, *rest = split_message(text)
+        await port.reply(str(message.channel_id), str(message.message_id), first)
+        for piece in rest:
+            await port.send(str(message.channel_id), piece)
+
+
+def _instructions(workspace_id: int) -> str:
+    return Workspace.objects.filter(pk=workspace_id).values_list("ai_instructions", flat=True).first() or ""
+
+
+def _outcome(answer: Answer) -> str:
+    if answer.failed:
+        return "answered:apology"
+    return "answered" if answer.grounded else "answered:unknown"

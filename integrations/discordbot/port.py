@@ -1,0 +1,28 @@
+"""The port through which the pipeline acts on Discord, without importing discord.py.
+
+Adapters: ``gateway.GatewayPort`` (a connected discord.py client) and, for the worker, a
+REST-only discord.py client. Tests use a fake with the same methods.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class DiscordActionError(Exception):
+    """Discord refused or failed an action; ``reason`` is plain words for the owner."""
+
+    def __init__(self, reason: str, *, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+class DiscordPort(Protocol):
+    async def reply(self, channel_id: str, message_id: str, text: str) -> str:
+        """Reply to a message without pinging anyone but its author; returns the new id."""
+        ...
+
+    async def send(self, channel_id: str, text: str) -> str:
+        """Post in a channel without pinging anyone; returns the new message id."""
+        ...

@@ -1,0 +1,70 @@
+"""In-memory snapshot of server settings for the gateway hot path.
+
+The gateway reads settings from this dict only (zero database queries per message) and
+reloads rows changed since the last refresh every ``SETTINGS_REFRESH_SECONDS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from integrations.discordbot.models import DiscordServer
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    guild_id: int
+    workspace_id: int | None
+    application_id: str
+    name: str
+    connected: bool
+    response_mode: str
+    smart_mode: bool
+    channel_awareness: bool
+    channel_ids: frozenset[int]
+    moderation_enabled: bool
+
+    @property
+    def active(self) -> bool:
+        return self.connected and self.workspace_id is not None
+
+    @classmethod
+    def from_row(cls, row: DiscordServer) -> ServerSettings:
+        return cls(
+            guild_id=int(row.guild_id),
+            workspace_id=row.workspace_id,
+            application_id=row.application.application_id,
+            name=row.name,
+            connected=row.connected,
+            response_mode=row.response_mode,
+            smart_mode=row.smart_mode,
+            channel_awareness=row.channel_awareness,
+            channel_ids=frozenset(int(c) for c in row.channel_ids or []),
+            moderation_enabled=row.moderation_enabled,
+        )
+
+
+class ServerDirectory:
+    """Server settings by guild id, refreshed incrementally from the database."""
+
+    def __init__(self) -> None:
+        self.by_guild: dict[int, ServerSettings] = {}
+        self._seen_until: datetime | None = None
+
+    def get(self, guild_id: int) -> ServerSettings | None:
+        return self.by_guild.get(guild_id)
+
+    def refresh(self) -> int:
+        """Load rows changed since the last call (all rows the first time); sync, DB.
+
+        Returns how many rows were loaded."""
+        rows = DiscordServer.objects.select_related("application", "workspace").order_by("updated_at")
+        if self._seen_until is not None:
+            rows = rows.filter(updated_at__gte=self._seen_until)
+        loaded = 0
+        for row in rows:
+            self.by_guild[int(row.guild_id)] = ServerSettings.from_row(row)
+            self._seen_until = row.updated_at
+            loaded += 1
+        return loaded

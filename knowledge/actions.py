@@ -1,0 +1,282 @@
+"""Knowledge base state changes: the one layer the dashboard, the CLI and the worker call.
+
+Adding or re-indexing a source saves it as QUEUED and, once the transaction commits,
+enqueues the ``knowledge.tasks.ingest`` job, whose body is :func:`ingest_source`.
+Every change to a workspace's chunks bumps ``Workspace.knowledge_version`` in the same
+transaction, which is how every process's search index learns it is stale.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Workspace
+from knowledge import search
+from knowledge.chunking import TextChunk, chunk_text
+from knowledge.crawl import check_url, crawl_page, crawl_sitemap
+from knowledge.errors import KnowledgeError
+from knowledge.extract import SUPPORTED_FILE_EXTENSIONS, extract_file, file_extension
+from knowledge.models import Chunk, KnowledgeSource
+
+logger = logging.getLogger(__name__)
+
+MAX_TITLE_CHARS = 300  # KnowledgeSource.title max_length
+GENERIC_FAILURE = (
+    "Something went wrong while indexing this source. Try again; if it keeps failing, check the worker log."
+)
+
+
+def add_text_source(workspace: Workspace, *, title: str, text: str, enqueue: bool = True) -> KnowledgeSource:
+    """Save a text or FAQ entry and queue its indexing. KnowledgeError when the text is empty.
+
+    ``enqueue=False`` leaves it QUEUED for the caller to run :func:`ingest_source`.
+    """
+    text = text.strip()
+    if not text:
+        raise KnowledgeError("The text is empty; write the answer or FAQ you want the bot to know.")
+    # Untitled: named after its first line, without a markdown heading's "#".
+    title = _clean_title(title) or _clean_title(text.split("\n", 1)[0].lstrip("# "))
+    with transaction.atomic():
+        source = KnowledgeSource.objects.create(
+            workspace=workspace,
+            kind=KnowledgeSource.Kind.TEXT,
+            title=title,
+            text=text,
+            size_bytes=len(text.encode()),
+        )
+        if enqueue:
+            _enqueue_on_commit(source.pk)
+    return source
+
+
+def add_file_source(
+    workspace: Workspace, *, upload: File, title: str = "", enqueue: bool = True
+) -> KnowledgeSource:
+    """Store an uploaded txt/md/pdf/docx file and queue its indexing.
+
+    KnowledgeError when the file is larger than KNOWLEDGE_MAX_UPLOAD_BYTES or not a
+    supported type (nothing is stored then).
+    """
+    name = PurePath(upload.name or "").name
+    extension = file_extension(name)
+    if extension not in SUPPORTED_FILE_EXTENSIONS:
+        supported = ", ".join(f".{ext}" for ext in SUPPORTED_FILE_EXTENSIONS)
+        raise KnowledgeError(f"Guildmind cannot read {name or 'this file'}; upload a {supported} file.")
+    size = upload.size or 0
+    limit = settings.KNOWLEDGE_MAX_UPLOAD_BYTES
+    if size > limit:
+        raise KnowledgeError(f"This file is {_megabytes(size)}; the largest upload is {_megabytes(limit)}.")
+    if size == 0:
+        raise KnowledgeError("This file is empty.")
+    with transaction.atomic():
+        source = KnowledgeSource(
+            workspace=workspace,
+            kind=KnowledgeSource.Kind.FILE,
+            title=_clean_title(title) or _clean_title(PurePath(name).stem) or name,
+            size_bytes=size,
+        )
+        source.file.save(name, upload, save=False)
+        source.save()
+        if enqueue:
+            _enqueue_on_commit(source.pk)
+    return source
+
+
+def add_url_source(
+    workspace: Workspace, *, url: str, sitemap: bool = False, enqueue: bool = True
+) -> KnowledgeSource:
+    """Save a web page (or a sitemap to crawl) and queue its crawl.
+
+    KnowledgeError up front for anything but http(s), an unknown host, or a private or
+    loopback address (unless CRAWL_ALLOW_PRIVATE); the crawl checks every hop again.
+    """
+    url = check_url(url)
+    with transaction.atomic():
+        source = KnowledgeSource.objects.create(
+            workspace=workspace,
+            kind=KnowledgeSource.Kind.SITEMAP if sitemap else KnowledgeSource.Kind.URL,
+            title=_clean_title(url),
+            url=url,
+        )
+        if enqueue:
+            _enqueue_on_commit(source.pk)
+    return source
+
+
+def reindex_source(source: KnowledgeSource) -> None:
+    """Queue the source for indexing again; its current chunks serve searches until then."""
+    with transaction.atomic():
+        KnowledgeSource.objects.filter(pk=source.pk).update(status=KnowledgeSource.Status.QUEUED, error="")
+        _enqueue_on_commit(source.pk)
+    source.status = KnowledgeSource.Status.QUEUED
+    source.error = ""
+
+
+def delete_source(source: KnowledgeSource) -> None:
+    """Delete the source, its chunks and its stored file; searches stop finding it."""
+    file_name = source.file.name if source.file else ""
+    storage = source.file.storage if source.file else None
+    workspace_id = source.workspace_id
+    with transaction.atomic():
+        source.delete()
+        _bump_knowledge_version(workspace_id)
+        if storage is not None and file_name:
+            transaction.on_commit(lambda: storage.delete(file_name))
+
+
+def ingest_source(source_id: int) -> None:
+    """The ingestion job: extract, chunk and store a QUEUED source's chunks. Never raises.
+
+    Claims the source (QUEUED → INDEXING) with a conditional update, so a job that two
+    workers see runs once; a source that is no longer QUEUED is left alone. Ends READY,
+    or FAILED with ``error`` saying why (a generic reason for unexpected errors, which
+    are logged with their traceback).
+    """
+    try:
+        claimed = KnowledgeSource.objects.filter(pk=source_id, status=KnowledgeSource.Status.QUEUED).update(
+            status=KnowledgeSource.Status.INDEXING, error=""
+        )
+        if not claimed:
+            logger.info("knowledge source %s is gone or not queued; nothing to ingest", source_id)
+            return
+        source = KnowledgeSource.objects.get(pk=source_id)
+        content = _read_source(source)
+        chunks = [chunk for page in content.pages for chunk in page]
+        if not chunks:
+            raise KnowledgeError("No text was found in this source.")
+        _store_chunks(source, chunks, content)
+    except KnowledgeError as error:
+        logger.info("knowledge source %s failed: %s", source_id, error)
+        _mark_failed(source_id, str(error))
+    except Exception:
+        logger.exception("knowledge source %s failed unexpectedly", source_id)
+        _mark_failed(source_id, GENERIC_FAILURE)
+
+
+# --- Helpers --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Content:
+    # The chunks of each page (one page for text and files).
+    pages: list[list[TextChunk]]
+    size_bytes: int
+    # A better title found while reading (the <title> of a web page), if any.
+    title: str = ""
+
+
+def _read_source(source: KnowledgeSource) -> _Content:
+    kind = source.kind
+    if kind == KnowledgeSource.Kind.TEXT:
+        return _Content(pages=[chunk_text(source.text)], size_bytes=len(source.text.encode()))
+    if kind == KnowledgeSource.Kind.FILE:
+        if not source.file:
+            raise KnowledgeError("The uploaded file is missing; upload it again.")
+        try:
+            with source.file.open("rb") as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            raise KnowledgeError("The uploaded file is missing; upload it again.") from None
+        return _Content(pages=[chunk_text(extract_file(data, source.file.name or ""))], size_bytes=len(data))
+    if kind in (KnowledgeSource.Kind.URL, KnowledgeSource.Kind.SITEMAP):
+        result = crawl_sitemap(source.url) if kind == KnowledgeSource.Kind.SITEMAP else crawl_page(source.url)
+        for skipped in result.skipped:
+            logger.info("knowledge source %s skipped %s", source.pk, skipped)
+        # A single page names itself; a sitemap's pages each head their own chunks.
+        title = result.pages[0].title if kind == KnowledgeSource.Kind.URL else ""
+        is_sitemap = kind == KnowledgeSource.Kind.SITEMAP
+        pages = [
+            chunk_text(page.text, url=page.url, root_heading=page.title if is_sitemap else "")
+            for page in result.pages
+        ]
+        return _Content(pages=pages, size_bytes=result.bytes_read, title=_clean_title(title))
+    raise KnowledgeError(f"Unknown kind of source: {kind}.")
+
+
+def _store_chunks(source: KnowledgeSource, chunks: list[TextChunk], content: _Content) -> None:
+    with transaction.atomic():
+        # Lock the row: a delete or another ingestion of the same source waits for us.
+        locked = KnowledgeSource.objects.select_for_update().filter(pk=source.pk).first()
+        if locked is None:
+            return  # deleted while we were reading it
+        Chunk.objects.filter(source_id=source.pk).delete()
+        Chunk.objects.bulk_create(
+            [
+                Chunk(
+                    source_id=source.pk,
+                    workspace_id=source.workspace_id,
+                    ordinal=ordinal,
+                    heading=chunk.heading,
+                    text=chunk.text,
+                    url=chunk.url,
+                )
+                for ordinal, chunk in enumerate(chunks)
+            ],
+            batch_size=500,
+        )
+        fields: dict[str, object] = {
+            "size_bytes": content.size_bytes,
+            "chunk_count": len(chunks),
+            "indexed_at": timezone.now(),
+        }
+        # Re-queued while we worked (the owner asked again): stay QUEUED so the queued
+        # job reads the source once more.
+        if locked.status == KnowledgeSource.Status.INDEXING:
+            fields.update(status=KnowledgeSource.Status.READY, error="")
+        # Name a web page by its <title> unless the owner named it.
+        if content.title and locked.title == _clean_title(locked.url):
+            fields["title"] = content.title
+        KnowledgeSource.objects.filter(pk=source.pk).update(**fields)
+        _bump_knowledge_version(source.workspace_id)
+
+
+def _mark_failed(source_id: int, reason: str) -> None:
+    try:
+        with transaction.atomic():
+            # Only the job that claimed the source records its failure; a source re-queued
+            # meanwhile stays QUEUED for the next job.
+            failed = KnowledgeSource.objects.filter(
+                pk=source_id, status=KnowledgeSource.Status.INDEXING
+            ).update(status=KnowledgeSource.Status.FAILED, error=reason, chunk_count=0)
+            if not failed:
+                return
+            workspace_id = (
+                KnowledgeSource.objects.filter(pk=source_id).values_list("workspace_id", flat=True).first()
+            )
+            # A failed re-index must not leave the old chunks answering questions.
+            deleted, _ = Chunk.objects.filter(source_id=source_id).delete()
+            if deleted and workspace_id is not None:
+                _bump_knowledge_version(workspace_id)
+    except Exception:
+        logger.exception("could not record the failure of knowledge source %s", source_id)
+
+
+def _bump_knowledge_version(workspace_id: int) -> None:
+    """Call inside the transaction that changes the workspace's chunks."""
+    Workspace.objects.filter(pk=workspace_id).update(knowledge_version=F("knowledge_version") + 1)
+    # This process's index can go at once; other processes notice the version.
+    transaction.on_commit(lambda: search.invalidate(workspace_id))
+
+
+def _enqueue_on_commit(source_id: int) -> None:
+    # Imported here: tasks imports this module for the job body.
+    from knowledge.tasks import ingest
+
+    transaction.on_commit(lambda: ingest(source_id))
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join(title.split())
+    return title if len(title) <= MAX_TITLE_CHARS else title[: MAX_TITLE_CHARS - 1] + "…"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"

@@ -1,0 +1,214 @@
+"""Split extracted text into retrievable chunks that remember where they sit.
+
+A chunk never crosses a heading: each carries its heading path ("Billing \u203a Refunds").
+Inside a section, paragraphs are packed up to about ``target_chars``; a paragraph too
+long for one chunk is cut at sentence boundaries (words as a last resort). Each chunk
+after the first of a section repeats about ``overlap_chars`` of the previous one, so a
+sentence that needs its neighbour is still understood. FAQ pairs ("Q: ... A: ...") stay
+in one chunk and get no overlap in front, so an answer is never glued to the wrong
+question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+HEADING_SEPARATOR = " \u203a "  # a single right-pointing angle quotation mark
+# Chunk.heading is a CharField(max_length=500).
+MAX_HEADING_CHARS = 500
+
+_HEADING_LINE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_FENCE_LINE = re.compile(r"^\s*(```|~~~)")
+_QUESTION_START = re.compile(r"^\s*(?:\*\*|__)?(?:Q|Question)\s*\d*\s*[:.)]", re.IGNORECASE)
+_ANSWER_START = re.compile(r"^\s*(?:\*\*|__)?(?:A|Answer)\s*\d*\s*[:.)]", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+@dataclass(frozen=True)
+class TextChunk:
+    heading: str
+    text: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class _Piece:
+    text: str
+    # What joins this piece to the one before it in the same chunk.
+    separator: str
+    # A piece that opens an FAQ pair: it starts a fresh chunk without overlap.
+    starts_faq: bool = False
+
+
+def chunk_text(
+    text: str,
+    *,
+    url: str = "",
+    root_heading: str = "",
+    target_chars: int = 800,
+    overlap_chars: int = 120,
+) -> list[TextChunk]:
+    """Chunks of ``text`` in document order; ``root_heading`` prefixes every heading path.
+
+    ``text`` uses markdown ``#`` headings (what :mod:`knowledge.extract` produces).
+    Returns an empty list when there is no text outside headings.
+    """
+    chunks: list[TextChunk] = []
+    for path, body in _sections(text):
+        heading = _heading_label(root_heading, path)
+        pieces = _pieces(body, target_chars)
+        for chunk_body in _pack(pieces, target_chars, overlap_chars):
+            chunks.append(TextChunk(heading=heading, text=chunk_body, url=url))
+    return chunks
+
+
+def _sections(text: str) -> list[tuple[tuple[str, ...], str]]:
+    """(heading path, body) for every run of text between headings; empty bodies dropped."""
+    sections: list[tuple[tuple[str, ...], str]] = []
+    stack: list[tuple[int, str]] = []
+    body: list[str] = []
+    in_fence = False
+
+    def flush() -> None:
+        content = "\n".join(body).strip()
+        if content:
+            sections.append((tuple(title for _, title in stack), content))
+        body.clear()
+
+    for line in text.split("\n"):
+        if _FENCE_LINE.match(line):
+            in_fence = not in_fence
+        match = None if in_fence else _HEADING_LINE.match(line)
+        if match is None:
+            body.append(line)
+            continue
+        flush()
+        level = len(match.group(1))
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, " ".join(match.group(2).split())))
+    flush()
+    return sections
+
+
+def _heading_label(root_heading: str, path: tuple[str, ...]) -> str:
+    parts = list(path)
+    root = root_heading.strip()
+    if root and (not parts or parts[0].casefold() != root.casefold()):
+        parts.insert(0, root)
+    label = HEADING_SEPARATOR.join(parts)
+    return label if len(label) <= MAX_HEADING_CHARS else label[: MAX_HEADING_CHARS - 1] + "…"
+
+
+def _pieces(body: str, target_chars: int) -> list[_Piece]:
+    """The section's paragraphs (FAQ pairs merged), long ones cut into sentences."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
+    pieces: list[_Piece] = []
+    for unit, is_faq in _units(paragraphs, target_chars):
+        # An FAQ pair may run to twice the target before it is cut: keeping the
+        # question with its answer matters more than an even size.
+        limit = target_chars * 2 if is_faq else target_chars
+        if len(unit) <= limit:
+            pieces.append(_Piece(unit, "\n\n", starts_faq=is_faq))
+            continue
+        for index, (separator, part) in enumerate(_split_long(unit, target_chars)):
+            pieces.append(_Piece(part, "\n\n" if index == 0 else separator, starts_faq=is_faq and index == 0))
+    return pieces
+
+
+def _units(paragraphs: list[str], target_chars: int) -> list[tuple[str, bool]]:
+    """Paragraphs, with each question joined to its answer paragraphs."""
+    units: list[tuple[str, bool]] = []
+    index = 0
+    while index < len(paragraphs):
+        paragraph = paragraphs[index]
+        index += 1
+        if not _QUESTION_START.match(paragraph):
+            units.append((paragraph, False))
+            continue
+        pair = paragraph
+        # The answer: an "A:" paragraph, then what follows until the next question,
+        # as long as the pair stays about chunk-sized.
+        while index < len(paragraphs) and not _QUESTION_START.match(paragraphs[index]):
+            following = paragraphs[index]
+            is_answer_start = _ANSWER_START.match(following) is not None and pair is paragraph
+            if not is_answer_start and len(pair) + len(following) + 2 > target_chars:
+                break
+            pair = f"{pair}\n\n{following}"
+            index += 1
+        units.append((pair, True))
+    return units
+
+
+def _split_long(text: str, limit: int) -> list[tuple[str, str]]:
+    """(separator, part) pieces of at most ``limit`` chars: lines, then sentences, then words."""
+    parts: list[tuple[str, str]] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        if len(line) <= limit:
+            parts.append(("\n", line))
+            continue
+        for index, sentence in enumerate(s for s in _SENTENCE_END.split(line) if s):
+            separator = "\n" if index == 0 else " "
+            if len(sentence) <= limit:
+                parts.append((separator, sentence))
+                continue
+            for word_index, words in enumerate(_split_words(sentence, limit)):
+                parts.append((separator if word_index == 0 else " ", words))
+    return parts
+
+
+def _split_words(text: str, limit: int) -> list[str]:
+    parts: list[str] = []
+    current = ""
+    for word in text.split():
+        while len(word) > limit:  # a "word" longer than a chunk: a URL or garbage
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(word[:limit])
+            word = word[limit:]
+        if current and len(current) + 1 + len(word) > limit:
+            parts.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _pack(pieces: list[_Piece], target_chars: int, overlap_chars: int) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for piece in pieces:
+        if current and len(current) + len(piece.separator) + len(piece.text) > target_chars:
+            chunks.append(current)
+            overlap = "" if piece.starts_faq else _tail(current, overlap_chars)
+            current = f"{overlap}{piece.separator}{piece.text}" if overlap else piece.text
+            continue
+        current = f"{current}{piece.separator}{piece.text}" if current else piece.text
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _tail(text: str, max_chars: int) -> str:
+    """The last whole sentences of ``text`` within ``max_chars``, else its last words."""
+    if max_chars <= 0:
+        return ""
+    sentences = [s for s in _SENTENCE_END.split(text.replace("\n", " ")) if s.strip()]
+    tail = ""
+    for sentence in reversed(sentences):
+        candidate = f"{sentence} {tail}".strip()
+        if len(candidate) > max_chars:
+            break
+        tail = candidate
+    if tail:
+        return tail
+    words = text[-max_chars:].split()
+    # The first word is probably cut in half.
+    return "…" + " ".join(words[1:]) if len(words) > 1 else ""

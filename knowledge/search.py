@@ -1,0 +1,128 @@
+"""Search a workspace's knowledge: per-process BM25 indexes kept fresh by knowledge_version.
+
+Each process keeps one :class:`WorkspaceIndex` per workspace, built on first search from
+the chunks of its indexed sources. Whoever changes chunks bumps
+``Workspace.knowledge_version`` in the same transaction; a search compares the cached
+version with the database at most every ``VERSION_CHECK_SECONDS`` per workspace, so a
+burst of searches costs no query and a change shows up within seconds in every process.
+
+While a workspace's index is rebuilt, searches of that workspace use the previous index
+(only the very first build is waited for), and other workspaces are not held up at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+
+from accounts.models import Workspace
+from assistant.providers.base import Passage
+from knowledge.index import IndexedChunk, WorkspaceIndex
+from knowledge.models import Chunk, KnowledgeSource
+
+logger = logging.getLogger(__name__)
+
+VERSION_CHECK_SECONDS = 2.0
+
+
+@dataclass
+class _Cached:
+    index: WorkspaceIndex
+    checked_at: float
+
+
+_cache: dict[int, _Cached] = {}
+_build_locks: dict[int, threading.Lock] = {}
+_build_locks_guard = threading.Lock()
+
+
+def search(workspace_id: int, query: str, k: int | None = None) -> list[Passage]:
+    """The best ``k`` passages (default ``KNOWLEDGE_TOP_K``) of the workspace for ``query``.
+
+    Best first; passages that share no word with the query are left out, so the list may
+    be shorter than ``k`` or empty. Thread-safe. May query the database (see module doc).
+    """
+    if not query.strip():
+        return []
+    limit = settings.KNOWLEDGE_TOP_K if k is None else k
+    return current_index(workspace_id).search(query, limit)
+
+
+async def asearch(workspace_id: int, query: str, k: int | None = None) -> list[Passage]:
+    """:func:`search` for async code; concurrent searches run in parallel threads."""
+    return await sync_to_async(search, thread_sensitive=False)(workspace_id, query, k)
+
+
+def invalidate(workspace_id: int) -> None:
+    """Forget this process's index of the workspace; the next search rebuilds it."""
+    _cache.pop(workspace_id, None)
+
+
+def current_index(workspace_id: int) -> WorkspaceIndex:
+    """The workspace's index, rebuilt first when its knowledge_version moved on."""
+    cached = _cache.get(workspace_id)
+    now = time.monotonic()
+    if cached is not None and now - cached.checked_at < VERSION_CHECK_SECONDS:
+        return cached.index
+    version = _database_version(workspace_id)
+    if cached is not None and cached.index.version == version:
+        cached.checked_at = now
+        return cached.index
+    lock = _build_lock(workspace_id)
+    if cached is not None:
+        # Someone is already rebuilding: answer from the previous index meanwhile.
+        if not lock.acquire(blocking=False):
+            return cached.index
+    else:
+        lock.acquire()
+    try:
+        fresh = _cache.get(workspace_id)
+        if fresh is not None and fresh.index.version == version:
+            return fresh.index  # built by another thread while we waited
+        started = time.monotonic()
+        index = WorkspaceIndex(version, _load_chunks(workspace_id))
+        _cache[workspace_id] = _Cached(index=index, checked_at=time.monotonic())
+        logger.info(
+            "built knowledge index for workspace %s: %d chunks, version %s, %.0f ms",
+            workspace_id,
+            len(index),
+            version,
+            (time.monotonic() - started) * 1000,
+        )
+        return index
+    finally:
+        lock.release()
+
+
+def _build_lock(workspace_id: int) -> threading.Lock:
+    with _build_locks_guard:
+        return _build_locks.setdefault(workspace_id, threading.Lock())
+
+
+def _database_version(workspace_id: int) -> int:
+    version = Workspace.objects.filter(pk=workspace_id).values_list("knowledge_version", flat=True).first()
+    # A deleted workspace searches an empty index; -1 never equals a real version.
+    return -1 if version is None else version
+
+
+def _load_chunks(workspace_id: int) -> list[IndexedChunk]:
+    """Chunks of the workspace's sources that have been indexed.
+
+    A source being re-indexed keeps serving its previous chunks until the new ones
+    replace them; a failed source has none (ingestion deletes them).
+    """
+    rows = (
+        Chunk.objects.filter(workspace_id=workspace_id)
+        .exclude(source__status=KnowledgeSource.Status.FAILED)
+        .order_by("source_id", "ordinal")
+        .values_list("id", "source_id", "source__title", "heading", "url", "text")
+    )
+    return [
+        IndexedChunk(chunk_id=chunk_id, source_id=source_id, title=title, heading=heading, url=url, text=text)
+        for chunk_id, source_id, title, heading, url, text in rows.iterator(chunk_size=2000)
+    ]

@@ -1,0 +1,100 @@
+"""Fixtures that run the real gateway bot (discord.py) against the Discord simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from devtools.discord_simulator import DiscordSimulator
+from integrations.discordbot.endpoints import configure_discord_endpoints, current_discord_endpoints
+from integrations.discordbot.gateway import GuildmindBot
+from integrations.discordbot.models import BotApplication, DiscordServer
+from integrations.discordbot.pipeline import Pipeline
+from integrations.discordbot.servers import ServerDirectory
+from knowledge.actions import add_text_source, ingest_source
+
+APP_ID = "710000000000000001"
+TOKEN = "test-bot-token"
+
+FAQ = """# Billing
+
+## Refunds
+Refunds are issued to the original payment method within 5 business days of approval.
+To ask for a refund, open a ticket in #support with your order number.
+
+## Plans
+The Starter plan costs $39 a month and includes 2,500 messages.
+
+# Shipping
+Orders ship from our Lisbon warehouse every weekday. International delivery takes 7 to 12 days.
+"""
+
+
+@dataclass
+class Running:
+    sim: DiscordSimulator
+    bot: GuildmindBot
+    guild: Any
+    member: Any
+    general: str
+
+    async def ask(
+        self, content: str, *, author_id: str | None = None, mention: bool = True
+    ) -> dict[str, Any]:
+        return await self.sim.post_message(
+            self.guild.id,
+            self.general,
+            author_id or self.member.user.id,
+            content,
+            mention_bot_of=APP_ID if mention else None,
+        )
+
+    async def reply_to(self, message: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+        return await self.sim.wait_for_message(
+            self.general,
+            author_id=APP_ID,
+            predicate=lambda m: (m.get("message_reference") or {}).get("message_id") == message["id"],
+            timeout=timeout,
+        )
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[DiscordSimulator]:
+    simulator = DiscordSimulator()
+    await simulator.start()
+    previous = current_discord_endpoints()
+    configure_discord_endpoints(simulator.api_base_url, simulator.gateway_url)
+    yield simulator
+    configure_discord_endpoints(*previous)
+    await simulator.stop()
+
+
+@pytest.fixture
+async def running(sim: DiscordSimulator, workspace: Any) -> AsyncIterator[Running]:
+    sim.add_application(APP_ID, TOKEN, bot_name="Guildmind")
+    await BotApplication.objects.acreate(application_id=APP_ID, is_shared=True, bot_token=TOKEN)
+    source = await sync_to_async(add_text_source)(workspace, title="Help Center", text=FAQ, enqueue=False)
+    await sync_to_async(ingest_source)(source.pk)
+    guild = sim.add_guild("Alice's Guild", bot_tokens=[TOKEN])
+    member = sim.add_member(guild.id, "mia")
+    servers = ServerDirectory()
+    bot = GuildmindBot(pipeline=Pipeline(servers), application_id=APP_ID)
+    task = asyncio.create_task(bot.start(TOKEN))
+    await sim.wait_until_connected(APP_ID)
+    for _ in range(100):  # the guild is recorded on GUILD_CREATE
+        if await DiscordServer.objects.filter(guild_id=guild.id, connected=True).aexists():
+            break
+        await asyncio.sleep(0.02)
+    try:
+        yield Running(sim=sim, bot=bot, guild=guild, member=member, general=guild.channels["general"].id)
+    finally:
+        await bot.close()
+        await bot.drain()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

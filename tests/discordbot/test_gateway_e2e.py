@@ -1,0 +1,88 @@
+"""The gateway bot end to end: discord.py connected to the Discord simulator for real."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from conversations.models import Conversation, Message
+from integrations.discordbot.models import DiscordServer
+from tests.discordbot.conftest import APP_ID, Running
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_it_records_the_server_it_joined_under_the_only_workspace(
+    running: Running, workspace: object
+) -> None:
+    server = await DiscordServer.objects.aget(guild_id=running.guild.id)
+    assert server.workspace_id == workspace.pk  # type: ignore[attr-defined]
+    assert server.name == "Alice's Guild" and server.connected
+    assert server.response_mode == "mention"
+
+
+async def test_it_answers_a_mention_with_the_answer_and_its_source(running: Running) -> None:
+    question = await running.ask("How long do refunds take?")
+    reply = await running.reply_to(question)
+    assert "5 business days" in reply["content"]
+    assert "Help Center" in reply["content"]
+    assert reply["allowed_mentions"]["parse"] == []
+    assert reply["allowed_mentions"].get("replied_user") is True
+
+
+async def test_it_understands_a_follow_up_from_the_previous_turn(running: Running) -> None:
+    first = await running.ask("Where do orders ship from?")
+    assert "Lisbon" in (await running.reply_to(first))["content"]
+    follow_up = await running.ask("And how long does international delivery take?")
+    assert "7 to 12 days" in (await running.reply_to(follow_up))["content"]
+
+
+async def test_it_says_it_does_not_know_instead_of_inventing(running: Running) -> None:
+    question = await running.ask("What is the airspeed of an unladen swallow?")
+    reply = await running.reply_to(question)
+    assert "don't know" in reply["content"].lower() or "do not know" in reply["content"].lower()
+    assert "Help Center" not in reply["content"]
+
+
+async def test_it_stays_silent_on_messages_that_do_not_mention_it(running: Running) -> None:
+    await running.ask("How long do refunds take?", mention=False)
+    mentioned = await running.ask("Where do orders ship from?")
+    reply = await running.reply_to(mentioned)
+    bot_messages = [m for m in running.sim.messages(running.general) if m["author"]["id"] == APP_ID]
+    assert bot_messages == [reply]
+
+
+async def test_it_ignores_its_own_and_other_bots_messages(running: Running) -> None:
+    other_bot = running.sim.add_member(running.guild.id, "otherbot", bot=True)
+    await running.ask("How long do refunds take?", author_id=other_bot.user.id)
+    await running.sim.post_message(
+        running.guild.id, running.general, APP_ID, f"<@{APP_ID}> talking to myself"
+    )
+    await asyncio.sleep(0.3)
+    await running.bot.drain()
+    assert [m for m in running.sim.messages(running.general) if m["author"]["id"] == APP_ID][1:] == []
+    assert not await Conversation.objects.aexists()
+
+
+async def test_it_keeps_the_conversation_in_the_database(running: Running) -> None:
+    question = await running.ask("How long do refunds take?")
+    await running.reply_to(question)
+    await running.bot.drain()
+    conversation = await Conversation.objects.aget()
+    assert conversation.member_id == running.member.user.id
+    assert conversation.place_id == running.guild.id
+    messages = [m async for m in Message.objects.filter(conversation=conversation).order_by("id")]
+    assert [(m.role, m.external_id) for m in messages] == [("member", question["id"]), ("assistant", None)]
+    assert messages[0].text == "How long do refunds take?"
+    assert messages[1].sources and messages[1].sources[0]["title"] == "Help Center"
+
+
+async def test_it_marks_a_server_it_leaves_as_disconnected(running: Running) -> None:
+    await running.sim.remove_bot_from_guild(running.guild.id, APP_ID)
+    for _ in range(100):
+        if not await DiscordServer.objects.filter(guild_id=running.guild.id, connected=True).aexists():
+            break
+        await asyncio.sleep(0.02)
+    server = await DiscordServer.objects.aget(guild_id=running.guild.id)
+    assert not server.connected and server.left_at is not None
