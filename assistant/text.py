@@ -14,6 +14,7 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _ANSWER_LABEL = re.compile(r"^(?:a|answer)\s*:\s*", re.IGNORECASE)
+_QUESTION_LABEL = re.compile(r"^(?:q|question)\s*:", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 
 # English function words, plus the words that make a sentence a question: neither says
@@ -148,19 +149,40 @@ def sentences(text: str) -> list[Sentence]:
     """Split ``text`` into sentences with their position, keeping the original wording.
 
     Markdown headings are skipped (they name a section, they do not say anything), and
-    list bullets are removed so a bullet item reads as a sentence.
+    list bullets are removed so a bullet item reads as a sentence. Hard-wrapped lines of
+    one paragraph are joined first, so a sentence is never cut at a line break.
     """
     found: list[Sentence] = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        line = _ANSWER_LABEL.sub("", _BULLET.sub("", line))
-        for part in _SENTENCE_END.split(line):
+    for paragraph in _paragraphs(text):
+        paragraph = _ANSWER_LABEL.sub("", paragraph)
+        for part in _SENTENCE_END.split(paragraph):
             part = part.strip()
             if part:
                 found.append(Sentence(part, len(found)))
     return found
+
+
+def _paragraphs(text: str) -> list[str]:
+    paragraphs: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            paragraphs.append(" ".join(current))
+            current.clear()
+
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            flush()
+            continue
+        starts_item = bool(_BULLET.match(line) or _ANSWER_LABEL.match(line) or _QUESTION_LABEL.match(line))
+        if starts_item:
+            flush()
+            line = _BULLET.sub("", line)
+        current.append(line)
+    flush()
+    return paragraphs
 
 
 def is_question(sentence: str) -> bool:

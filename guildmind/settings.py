@@ -153,6 +153,8 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -224,5 +226,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"discord": {"level": env_str("DISCORD_LOG_LEVEL", "WARNING")}},
+    "loggers": {
+        "discord": {"level": env_str("DISCORD_LOG_LEVEL", "WARNING")},
+        # Huey's consumer adds its own handler unless the logger already has one.
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

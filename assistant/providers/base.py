@@ -24,7 +24,12 @@ class Passage:
 
     def citation(self) -> str:
         """How the passage is named to a reader: title (and section), and its URL if any."""
-        name = self.title if not self.heading or self.heading == self.title else f"{self.title} › {self.heading}"
+        if not self.heading or self.heading == self.title:
+            name = self.title
+        elif self.heading.startswith(f"{self.title} › "):
+            name = self.heading  # the chunker already put the title first
+        else:
+            name = f"{self.title} › {self.heading}"
         return f"{name} <{self.url}>" if self.url else name
 
 

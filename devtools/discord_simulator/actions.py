@@ -264,11 +264,12 @@ class Backend:
         guild = self.state.guild(guild_id)
         app = self.state.application(application_id)
         role = next((r for r in guild.roles.values() if r.bot_id == app.bot.id), None)
-        if role is None:
-            top = max((r.position for r in guild.roles.values()), default=0)
-            role = self.state.create_role(guild, app.name, permission_bits, top + 1)
-            role.managed, role.bot_id = True, app.bot.id
-        role.permissions = permission_bits
+        if role is not None:  # already in the guild: approving it again only updates its permissions
+            role.permissions = permission_bits
+            return role
+        top = max((r.position for r in guild.roles.values()), default=0)
+        role = self.state.create_role(guild, app.name, permission_bits, top + 1)
+        role.managed, role.bot_id = True, app.bot.id
         guild.members[app.bot.id] = Member(user=app.bot, role_ids=[role.id], joined_at=now_iso())
         guild.application_ids.add(app.id)
         self.hub.dispatch_guild_create(app.id, guild.id)

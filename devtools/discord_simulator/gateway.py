@@ -174,7 +174,8 @@ class GatewayHub:
         for session in list(self.sessions.values()):
             if session.app.id not in wanted:
                 continue
-            if guild_id is not None and not session.handles_guild(guild_id):
+            # Discord sends events outside guilds (DMs) to shard 0 only.
+            if (session.shard_id != 0) if guild_id is None else not session.handles_guild(guild_id):
                 continue
             if intent is not None and not session.intents & intent:
                 continue
@@ -264,16 +265,19 @@ class GatewayHub:
         except (ValueError, KeyError, TypeError):
             connection.close_soon(4002, "Error while decoding payload.")
             return
+        if op in (2, 6, 8) and not isinstance(data, dict):
+            connection.close_soon(4002, "Error while decoding payload.")
+            return
         if op == 1:
             connection.send({"op": 11, "s": None, "t": None, "d": None})
         elif op == 2:
-            self._identify(connection, data or {})
+            self._identify(connection, data)
         elif op == 6:
-            self._resume(connection, data or {})
+            self._resume(connection, data)
         elif connection.session is None:
             connection.close_soon(4003, "Not authenticated.")
         elif op == 8:
-            self._send_member_chunk(connection.session, data or {})
+            self._send_member_chunk(connection.session, data)
         elif op not in (3, 4):  # presence and voice state updates are accepted and ignored
             connection.close_soon(4001, "Unknown opcode.")
 

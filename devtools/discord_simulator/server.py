@@ -24,13 +24,19 @@ from .actions import Backend
 from .gateway import GatewayEvent, GatewayHub
 from .interactions import LOADING, Options
 from .messages import build_message
-from .payloads import channel_payload
 from .recorder import Call, Recorder
 from .rest import build_app
 from .state import Application, Guild, Member, OAuthCode, Role, SimState, User, now_iso
 
 
 class DiscordSimulator:
+    """A simulated Discord for one event loop: build a world (applications, guilds, members), act
+    as members (messages, slash commands), steer the network (disconnects, injected failures) and
+    observe what bots did (``messages``, ``calls``, ``audit_log``, ``wait_for_*``).
+
+    ``state``, ``hub`` and ``recorder`` are exposed for assertions this API does not cover.
+    """
+
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, heartbeat_interval_ms: int = 41250) -> None:
         self.host = host
         self.port = port
@@ -217,7 +223,7 @@ class DiscordSimulator:
             referenced=referenced,
         )
         message["mention_everyone"] = mention_everyone
-        message.pop("allowed_mentions", None)
+        message["allowed_mentions"] = None  # members' clients send none
         self.backend.publish_message(message, by_bot=False)
         return message
 
@@ -385,9 +391,6 @@ class DiscordSimulator:
 
     def user(self, user_id: str) -> User:
         return self.state.user(user_id)
-
-    def channel_payload(self, channel_id: str) -> dict[str, Any]:
-        return channel_payload(self.state.guild_channel(str(channel_id))[1])
 
     def _role(self, guild: Guild, id_or_name: str) -> Role:
         role = guild.roles.get(str(id_or_name)) or guild.role_named(str(id_or_name))

@@ -116,3 +116,13 @@ async def test_identifying_with_an_unknown_token_closes_with_4004(sim: DiscordSi
 
     assert closing.type is aiohttp.WSMsgType.CLOSE
     assert closing.data == 4004
+
+
+async def test_heartbeats_are_acknowledged(sim: DiscordSimulator) -> None:
+    url = sim.gateway_url + "?v=10&encoding=json"
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+        await ws.receive(timeout=2)  # HELLO
+        await ws.send_json({"op": 1, "d": None})
+        ack = await ws.receive_json(timeout=2)
+
+    assert ack["op"] == 11

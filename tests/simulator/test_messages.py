@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import discord
 import pytest
 
@@ -124,3 +126,31 @@ async def test_a_message_over_2000_characters_is_rejected_with_code_50035(
 
     assert (caught.value.status, caught.value.code) == (400, 50035)
     assert world.sim.messages(world.general) == []
+
+
+async def test_an_uploaded_file_is_stored_as_an_attachment(world: World, start_client: StartClient) -> None:
+    client = await start_client()
+    upload = discord.File(io.BytesIO(b"hello"), "log.txt")
+
+    sent = await _channel(client, world.general).send("log", file=upload)
+
+    assert [(a.filename, a.size) for a in sent.attachments] == [("log.txt", 5)]
+
+
+async def test_the_bot_can_warn_a_member_by_direct_message(world: World, start_client: StartClient) -> None:
+    client = await start_client()
+    user = await client.fetch_user(int(world.member.id))
+
+    sent = await user.send("Please keep it friendly.")
+
+    assert [m["content"] for m in world.sim.messages(str(sent.channel.id))] == ["Please keep it friendly."]
+
+
+async def test_history_comes_newest_first(world: World, start_client: StartClient) -> None:
+    client = await start_client()
+    for text in ("one", "two", "three"):
+        await world.sim.post_message(world.guild.id, world.general, world.member.id, text)
+
+    history = [m.content async for m in _channel(client, world.general).history(limit=10)]
+
+    assert history == ["three", "two", "one"]

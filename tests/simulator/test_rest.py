@@ -54,7 +54,7 @@ async def test_responses_carry_rate_limit_headers(world: World) -> None:
 
 
 async def test_an_unknown_token_fails_to_log_in(world: World) -> None:
-    client = FastClient(intents=discord.Intents.none())
+    client = FastClient(intents=discord.Intents(guilds=True))
     try:
         with pytest.raises(discord.LoginFailure):
             await client.login("not-a-token")
