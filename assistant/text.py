@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
@@ -50,6 +52,7 @@ GENERIC_WORDS = frozenset(
 GENERIC_WEIGHT = 0.25
 
 
+@lru_cache(maxsize=16384)
 def normalize(text: str) -> str:
     """Lowercase, fold accents and curly apostrophes, so "Café" and "cafe" compare equal."""
     text = text.replace("\u2019", "'").replace("\u2018", "'")
@@ -62,6 +65,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(normalize(text))
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light suffix normaliser: refund/refunds/refunded/refunding all become "refund".
 
@@ -94,9 +98,12 @@ def _undouble(word: str) -> str:
     return word
 
 
-def terms(text: str) -> set[str]:
-    """The stemmed content words of ``text`` (stopwords and question words removed)."""
-    return {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1}
+@lru_cache(maxsize=8192)
+def terms(text: str) -> frozenset[str]:
+    """The stemmed content words of ``text`` (stopwords and question words removed).
+
+    Cached: knowledge passages and their sentences come back for question after question."""
+    return frozenset(stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1)
 
 
 def weighted_terms(text: str) -> dict[str, float]:
@@ -114,7 +121,7 @@ def topic_weight(weighted: dict[str, float]) -> float:
     return sum(weight for weight in weighted.values() if weight >= 1.0)
 
 
-def coverage(question: dict[str, float], passage_terms: set[str]) -> float:
+def coverage(question: dict[str, float], passage_terms: AbstractSet[str]) -> float:
     """The share (0..1) of the question's term weight that ``passage_terms`` contains.
 
     A passage sharing only generic words ("take", "work") with the question covers

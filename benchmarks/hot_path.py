@@ -10,17 +10,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import django
-
-django.setup()
-
-from discord.user import ClientUser  # noqa: E402
-from django.db import connection  # noqa: E402
-
-from integrations.discordbot.gateway import GuildmindBot  # noqa: E402
-from integrations.discordbot.pipeline import Pipeline  # noqa: E402
-from integrations.discordbot.servers import ServerDirectory, ServerSettings  # noqa: E402
-
 GUILD_ID, CHANNEL_ID, BOT_ID = 111111111111111111, 222222222222222222, 333333333333333333
 
 
@@ -73,6 +62,13 @@ def _message_payload(i: int) -> dict[str, Any]:
 
 
 def main(n: int = 20000) -> dict[str, float]:
+    from discord.user import ClientUser
+    from django.db import connection
+
+    from integrations.discordbot.gateway import GuildmindBot
+    from integrations.discordbot.pipeline import Pipeline
+    from integrations.discordbot.servers import ServerDirectory, ServerSettings
+
     servers = ServerDirectory()
     servers.by_guild[GUILD_ID] = ServerSettings(
         guild_id=GUILD_ID,
@@ -127,12 +123,3 @@ def main(n: int = 20000) -> dict[str, float]:
         "ratio": ours_seconds / parse_seconds,
         "queries": float(len(queries)),
     }
-
-
-if __name__ == "__main__":
-    result = main()
-    print(
-        f"hot path: discord.py parses MESSAGE_CREATE in {result['parse_us']:.1f} µs; our handler adds "
-        f"{result['ours_us']:.2f} µs = {result['ratio']:.3f}x (limit 0.5x); "
-        f"database queries: {result['queries']:.0f}"
-    )

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from assistant.providers.base import Passage, Turn
 from conversations.models import Conversation, Message
+from guildmind.db import write_transaction
 
 # A member who comes back after this long starts a new conversation.
 CONVERSATION_IDLE = timedelta(hours=1)
@@ -44,24 +46,8 @@ def record_member_message(
     recorded again: ``created`` is False and the caller should not answer it twice.
     """
     now = timezone.now()
-    with transaction.atomic():
-        conversation = (
-            Conversation.objects.select_for_update()
-            .filter(
-                workspace_id=place.workspace_id,
-                source=place.source,
-                place_id=place.place_id,
-                channel_id=place.channel_id,
-                member_id=member_id,
-                last_message_at__gte=now - CONVERSATION_IDLE,
-            )
-            .order_by("-last_message_at")
-            .first()
-        )
-        if external_id and conversation is not None:
-            existing = conversation.messages.filter(external_id=external_id).first()
-            if existing is not None:
-                return Recorded(conversation, existing, created=False)
+    with write_transaction():
+        conversation = _open_conversations(place, member_id, now).select_for_update().first()
         if conversation is None:
             conversation = Conversation.objects.create(
                 workspace_id=place.workspace_id,
@@ -92,6 +78,28 @@ def record_member_message(
     return Recorded(conversation, message, created=True)
 
 
+def _open_conversations(place: Place, member_id: str, now: datetime) -> QuerySet[Conversation]:
+    return Conversation.objects.filter(
+        workspace_id=place.workspace_id,
+        source=place.source,
+        place_id=place.place_id,
+        channel_id=place.channel_id,
+        member_id=member_id,
+        last_message_at__gte=now - CONVERSATION_IDLE,
+    ).order_by("-last_message_at")
+
+
+def member_context(place: Place, member_id: str, *, limit: int | None = None) -> list[Turn]:
+    """The last ``limit`` turns of the member's open conversation here, oldest first
+    (reads only, so it can run while the new message is being recorded)."""
+    limit = settings.AI_HISTORY_TURNS if limit is None else limit
+    conversation = _open_conversations(place, member_id, timezone.now()).first()
+    if conversation is None or limit <= 0:
+        return []
+    rows = list(conversation.messages.order_by("-id").values("role", "text", "author_name")[:limit])
+    return [Turn(role=row["role"], text=row["text"], author=row["author_name"]) for row in reversed(rows)]  # type: ignore[arg-type]
+
+
 def record_reply(
     conversation: Conversation,
     *,
@@ -100,14 +108,15 @@ def record_reply(
     author_name: str = "",
     sources: list[Passage] | None = None,
 ) -> Message:
-    message = Message.objects.create(
-        conversation=conversation,
-        role=role,
-        author_name=author_name,
-        text=text,
-        sources=[{"title": p.title, "heading": p.heading, "url": p.url} for p in sources or []],
-    )
-    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+    with write_transaction():
+        message = Message.objects.create(
+            conversation=conversation,
+            role=role,
+            author_name=author_name,
+            text=text,
+            sources=[{"title": p.title, "heading": p.heading, "url": p.url} for p in sources or []],
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     return message
 
 

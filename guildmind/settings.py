@@ -13,7 +13,6 @@ import dj_database_url
 from guildmind.env import (
     ConfigError,
     env_bool,
-    env_choice,
     env_float,
     env_int,
     env_list,
@@ -183,7 +182,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Guildmind <guildmind@localho
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 
 # --- AI -----------------------------------------------------------------------------------
-AI_PROVIDER = env_choice("AI_PROVIDER", ("local", "openai", "anthropic"), "local")
+# local | openai | anthropic, or the dotted path of a class implementing the provider protocol.
+AI_PROVIDER = env_str("AI_PROVIDER", "local")
+if "." not in AI_PROVIDER and AI_PROVIDER not in ("local", "openai", "anthropic"):
+    raise ConfigError(f"AI_PROVIDER={AI_PROVIDER!r} must be local, openai, anthropic or a dotted class path")
 AI_MODEL = env_str("AI_MODEL")
 AI_BASE_URL = env_str("AI_BASE_URL")
 AI_API_KEY = env_str("AI_API_KEY")
@@ -192,7 +194,7 @@ AI_MAX_OUTPUT_TOKENS = env_int("AI_MAX_OUTPUT_TOKENS", 600, minimum=16)
 # Below this confidence (0..1) the local provider says it does not know.
 AI_MIN_CONFIDENCE = env_float("AI_MIN_CONFIDENCE", 0.5, minimum=0.0)
 AI_HISTORY_TURNS = env_int("AI_HISTORY_TURNS", 6, minimum=0)
-if AI_PROVIDER != "local" and not AI_API_KEY and not AI_BASE_URL:
+if AI_PROVIDER in ("openai", "anthropic") and not AI_API_KEY and not AI_BASE_URL:
     raise ConfigError(f"AI_PROVIDER={AI_PROVIDER} needs AI_API_KEY (or AI_BASE_URL for a local server)")
 
 # --- Knowledge ----------------------------------------------------------------------------
@@ -219,6 +221,8 @@ DISCORD_SHARD_IDS = [int(s) for s in env_list("DISCORD_SHARD_IDS")]
 SETTINGS_REFRESH_SECONDS = env_float("SETTINGS_REFRESH_SECONDS", 3.0, minimum=0.1)
 # How many messages the gateway works on at once (provider calls included).
 PIPELINE_CONCURRENCY = env_int("PIPELINE_CONCURRENCY", 256, minimum=1)
+# Threads the gateway runs database work in.
+GATEWAY_DB_THREADS = env_int("GATEWAY_DB_THREADS", 4, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -36,7 +36,7 @@ def get_provider(name: str | None = None) -> Provider:
 @cache
 def _provider(name: str) -> Provider:
     try:
-        path = PROVIDERS[name]
+        path = name if "." in name else PROVIDERS[name]
     except KeyError:
         raise UnknownProviderError(f"unknown AI provider {name!r}; known: {', '.join(PROVIDERS)}") from None
     return cast(Provider, import_string(path)())

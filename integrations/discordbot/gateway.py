@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 import discord
+from discord.http import handle_message_parameters
 
 from integrations.discordbot.actions import ensure_shared_application, record_guild_joined, record_guild_left
 from integrations.discordbot.pipeline import InboundMessage, Pipeline, db
@@ -41,23 +42,27 @@ class ClientPort:
         self.client = client
 
     async def reply(self, channel_id: str, message_id: str, text: str) -> str:
-        channel = self.client.get_partial_messageable(int(channel_id))
         reference = discord.MessageReference(
             message_id=int(message_id), channel_id=int(channel_id), fail_if_not_exists=False
         )
-        try:
-            sent = await channel.send(text, reference=reference, allowed_mentions=REPLY_MENTIONS)
-        except discord.HTTPException as exc:
-            raise DiscordActionError(describe_http_error(exc), status=exc.status) from exc
-        return str(sent.id)
+        options = {
+            "allowed_mentions": REPLY_MENTIONS,
+            "message_reference": reference.to_message_reference_dict(),
+        }
+        return await self._post(channel_id, text, **options)
 
     async def send(self, channel_id: str, text: str) -> str:
-        channel = self.client.get_partial_messageable(int(channel_id))
+        return await self._post(channel_id, text, allowed_mentions=NO_MENTIONS)
+
+    async def _post(self, channel_id: str, text: str, **options: Any) -> str:
+        # discord.py's HTTP client (its rate limits and retries) without building a
+        # Message object from the response: we only need the new id.
+        params = handle_message_parameters(content=text, **options)
         try:
-            sent = await channel.send(text, allowed_mentions=NO_MENTIONS)
+            sent = await self.client.http.send_message(int(channel_id), params=params)
         except discord.HTTPException as exc:
             raise DiscordActionError(describe_http_error(exc), status=exc.status) from exc
-        return str(sent.id)
+        return str(sent["id"])
 
 
 class GuildmindBot(discord.AutoShardedClient):

@@ -7,6 +7,7 @@ It never imports discord.py: it receives normalized messages and acts through a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ from asgiref.sync import sync_to_async
 
 from accounts.models import Workspace
 from assistant import answering
-from assistant.providers.base import Answer
+from assistant.providers.base import Answer, Turn
 from conversations import actions as conversation_actions
 from conversations.actions import Place
 from integrations.discordbot.actions import record_server_error
@@ -104,24 +105,33 @@ class Pipeline:
             channel_id=str(message.channel_id),
             place_name=message.guild_name or server.name,
         )
-        recorded = await db(conversation_actions.record_member_message)(
-            place,
-            member_id=str(message.author_id),
-            member_name=message.author_name,
-            text=question,
-            external_id=str(message.message_id),
+        history, instructions = await db(_context)(place, str(message.author_id))
+        # Recording the message and answering it run side by side: the write waits for
+        # the database's single writer, the answer for the AI; neither waits for both.
+        answering_task = asyncio.create_task(
+            answering.answer_question(
+                workspace_id=server.workspace_id,
+                question=question,
+                history=history,
+                instructions=instructions,
+                bot_name=message.bot_name,
+            )
         )
+        try:
+            recorded = await db(conversation_actions.record_member_message)(
+                place,
+                member_id=str(message.author_id),
+                member_name=message.author_name,
+                text=question,
+                external_id=str(message.message_id),
+            )
+        except BaseException:
+            answering_task.cancel()
+            raise
         if not recorded.created:
+            answering_task.cancel()
             return "ignored:duplicate"
-        history = await db(conversation_actions.recent_turns)(recorded.conversation, before=recorded.message)
-        instructions = await db(_instructions)(server.workspace_id)
-        answer = await answering.answer_question(
-            workspace_id=server.workspace_id,
-            question=question,
-            history=history,
-            instructions=instructions,
-            bot_name=message.bot_name,
-        )
+        answer = await answering_task
         text = answering.format_reply(answer)
         try:
             await self._deliver(port, message, text)
@@ -142,8 +152,12 @@ class Pipeline:
             await port.send(str(message.channel_id), piece)
 
 
-def _instructions(workspace_id: int) -> str:
-    return Workspace.objects.filter(pk=workspace_id).values_list("ai_instructions", flat=True).first() or ""
+def _context(place: Place, member_id: str) -> tuple[list[Turn], str]:
+    """What answering needs from the database: the member's recent turns and the
+    workspace's instructions, in one trip to a database thread."""
+    history = conversation_actions.member_context(place, member_id)
+    workspace = Workspace.objects.filter(pk=place.workspace_id)
+    return history, workspace.values_list("ai_instructions", flat=True).first() or ""
 
 
 def _outcome(answer: Answer) -> str:

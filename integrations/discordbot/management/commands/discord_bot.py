@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from integrations.discordbot.gateway import run_gateway
@@ -18,9 +20,13 @@ class Command(BaseCommand):
 
     async def _main(self) -> None:
         loop = asyncio.get_running_loop()
-        # Database work runs in threads; the default pool (cores + 4) would serialize a
-        # burst of messages behind a handful of threads.
-        loop.set_default_executor(ThreadPoolExecutor(max_workers=32, thread_name_prefix="gateway-db"))
+        # Database work runs in a few threads. They share the GIL with the event loop, so
+        # more threads only add switching (measured: 4 beat 32 on a 200-message burst),
+        # and a short switch interval keeps the loop from waiting 5 ms behind a thread.
+        loop.set_default_executor(
+            ThreadPoolExecutor(max_workers=settings.GATEWAY_DB_THREADS, thread_name_prefix="gateway-db")
+        )
+        sys.setswitchinterval(0.0005)
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)

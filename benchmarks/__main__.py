@@ -1,0 +1,56 @@
+"""Runs every benchmark in one go: ``.venv/bin/python -m benchmarks``.
+
+Each prints its figure next to the limit it is held to; README.md quotes the last run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+
+
+def main() -> int:
+    data_dir = tempfile.mkdtemp(prefix="guildmind-bench-")
+    os.environ["DATA_DIR"] = data_dir
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guildmind.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from benchmarks import concurrency, hot_path, retrieval
+
+    failures = 0
+    hot = hot_path.main()
+    ok = hot["ratio"] <= 0.5 and hot["queries"] == 0
+    failures += not ok
+    print(
+        f"[{'ok' if ok else 'FAIL'}] gateway hot path: discord.py parses a MESSAGE_CREATE in "
+        f"{hot['parse_us']:.1f} µs; our handler adds {hot['ours_us']:.2f} µs = {hot['ratio']:.3f}x "
+        f"(limit 0.5x), {hot['queries']:.0f} database queries (limit 0)"
+    )
+    found = retrieval.main()
+    ok = found["p95_ms"] < 10
+    failures += not ok
+    print(
+        f"[{'ok' if ok else 'FAIL'}] retrieval on 20,000 chunks: p50 {found['p50_ms']:.2f} ms, "
+        f"p95 {found['p95_ms']:.2f} ms (limit 10 ms), max {found['max_ms']:.2f} ms; "
+        f"index built in {found['build_s']:.1f} s"
+    )
+    burst = asyncio.run(concurrency.run())
+    ok = burst["answered"] == 200 and burst["p95"] < 1.5
+    failures += not ok
+    print(
+        f"[{'ok' if ok else 'FAIL'}] 200 simultaneous mentions, 1 s provider, through the simulator: "
+        f"{burst['answered']:.0f} answered, p50 {burst['p50']:.2f} s, p95 {burst['p95']:.2f} s "
+        f"(limit 1.5 s), max {burst['max']:.2f} s; gateway CPU {burst['bot_cpu']:.2f} s"
+    )
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
