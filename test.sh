@@ -7,7 +7,9 @@ scripts/setup.sh dev
 export DATA_DIR=${DATA_DIR:-$PWD/var/test}
 export DJANGO_SETTINGS_MODULE=guildmind.settings
 PY=.venv/bin/python
-echo "== ruff"; $PY -m ruff check . && $PY -m ruff format --check .
+echo "== ruff"
+$PY -m ruff check .
+$PY -m ruff format --check .
 echo "== mypy"; $PY -m mypy .
 echo "== migrations"; $PY manage.py makemigrations --check --dry-run >/dev/null
 echo "== pytest"; $PY -m pytest "$@"

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-HEADING_SEPARATOR = " \u203a "  # a single right-pointing angle quotation mark
+from assistant.providers.base import HEADING_SEPARATOR
+
 # Chunk.heading is a CharField(max_length=500).
 MAX_HEADING_CHARS = 500
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+# How heading paths are written ("Billing", the separator, "Refunds"); the chunker uses it.
+HEADING_SEPARATOR = " \u203a "
+
 
 @dataclass(frozen=True)
 class Passage:
@@ -26,10 +29,10 @@ class Passage:
         """How the passage is named to a reader: title (and section), and its URL if any."""
         if not self.heading or self.heading == self.title:
             name = self.title
-        elif self.heading.startswith(f"{self.title} › "):
+        elif self.heading.startswith(f"{self.title}{HEADING_SEPARATOR}"):
             name = self.heading  # the chunker already put the title first
         else:
-            name = f"{self.title} › {self.heading}"
+            name = f"{self.title}{HEADING_SEPARATOR}{self.heading}"
         return f"{name} <{self.url}>" if self.url else name
 
 
