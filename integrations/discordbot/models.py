@@ -19,6 +19,9 @@ class BotApplication(models.Model):
     bot_token = EncryptedTextField(blank=True)
     client_secret = EncryptedTextField(blank=True)
     name = models.CharField(max_length=100, blank=True)
+    # When the interactions endpoint last received a request with a valid signature for
+    # this application (diagnostics: "Discord reaches your endpoint").
+    endpoint_verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -81,3 +84,28 @@ class DiscordServer(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.guild_id
+
+
+class Interaction(models.Model):
+    """A slash command we received, so a redelivery is answered once and a job that
+    outlived the interaction token is dropped instead of retried."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        ANSWERED = "answered"
+        FAILED = "failed"
+        EXPIRED = "expired"
+
+    interaction_id = models.CharField(max_length=32, unique=True)
+    application = models.ForeignKey(BotApplication, on_delete=models.CASCADE, related_name="interactions")
+    guild_id = models.CharField(max_length=32, blank=True)
+    channel_id = models.CharField(max_length=32, blank=True)
+    user_id = models.CharField(max_length=32, blank=True)
+    command = models.CharField(max_length=32)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"/{self.command} {self.interaction_id} ({self.state})"
