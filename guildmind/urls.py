@@ -12,5 +12,6 @@ def health(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
+    path("discord/", include("integrations.discordbot.urls")),
     path("", include("accounts.urls")),
 ]

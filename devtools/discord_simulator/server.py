@@ -11,11 +11,14 @@ Run it in the same event loop as the bot under test::
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from . import interactions as flows
@@ -261,6 +264,34 @@ class DiscordSimulator:
             options,
         )
         return record.payload
+
+    async def deliver_interaction(
+        self, endpoint_url: str, interaction: dict[str, Any], *, timestamp: str | None = None
+    ) -> tuple[int, Any]:
+        """POST ``interaction`` to an Interactions Endpoint URL, signed, as Discord does; a 200
+        response with a message or deferral is applied to the interaction like a callback.
+        Returns the endpoint's status and parsed body."""
+        body = json.dumps(interaction).encode()
+        application_id, interaction_id = str(interaction["application_id"]), str(interaction["id"])
+        headers = {
+            **self.sign_interaction(application_id, body, timestamp or str(int(time.time()))),
+            "Content-Type": "application/json",
+            "User-Agent": "Discord-Interactions/1.0 (+https://discord.com)",
+        }
+        async with aiohttp.ClientSession() as session:
+            async with session.post(endpoint_url, data=body, headers=headers) as response:
+                status, text = response.status, await response.text()
+        try:
+            parsed: Any = json.loads(text)
+        except ValueError:
+            parsed = text
+        record = self.state.interactions.get(interaction_id)
+        answered = record is not None and bool(record.responses)  # a redelivery: Discord keeps the first
+        if status == 200 and isinstance(parsed, dict) and parsed.get("type") in (4, 5) and not answered:
+            flows.respond(
+                self.backend, str(interaction["id"]), interaction["token"], parsed, with_response=False
+            )
+        return status, parsed
 
     def sign_interaction(self, application_id: str, body: bytes, timestamp: str) -> dict[str, str]:
         """The ``X-Signature-*`` headers Discord would send with ``body`` to the interactions endpoint."""

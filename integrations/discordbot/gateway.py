@@ -11,8 +11,10 @@ import discord
 from discord.http import handle_message_parameters
 
 from integrations.discordbot.actions import ensure_shared_application, record_guild_joined, record_guild_left
-from integrations.discordbot.pipeline import InboundMessage, Pipeline, db
+from integrations.discordbot.interactions import ASK, claim_gateway_interaction, finish_interaction
+from integrations.discordbot.pipeline import AskRequest, InboundMessage, Pipeline, db, handle_ask
 from integrations.discordbot.port import DiscordActionError
+from integrations.discordbot.responder import InteractionResponder
 from integrations.discordbot.servers import ServerDirectory
 
 log = logging.getLogger(__name__)
@@ -131,6 +133,36 @@ class GuildmindBot(discord.AutoShardedClient):
                 await self.pipeline.handle(inbound, self.port)
             except Exception:
                 log.exception("message %s in guild %s failed", inbound.message_id, inbound.guild_id)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """/ask over the gateway, for bots without an interactions endpoint: the same
+        handler as the HTTP entrance, answered in this process."""
+        data: dict[str, Any] = dict(interaction.data or {})
+        if interaction.type is not discord.InteractionType.application_command or data.get("name") != ASK:
+            return
+        if interaction.guild_id is None or interaction.channel_id is None:
+            return
+        options = {o["name"]: o.get("value") for o in data.get("options") or []}
+        ask = AskRequest(
+            interaction_id=str(interaction.id),
+            application_id=str(interaction.application_id),
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            user_id=interaction.user.id,
+            user_name=interaction.user.display_name,
+            question=str(options.get("question") or ""),
+            bot_name=self.user.display_name if self.user else "Guildmind",
+        )
+        try:
+            await interaction.response.defer()
+        except discord.HTTPException as exc:
+            log.warning("could not acknowledge /ask %s: %s", ask.interaction_id, describe_http_error(exc))
+            return
+        if not await db(claim_gateway_interaction)(self.guildmind_application_id, ask):
+            return
+        port = InteractionResponder(self, ask.application_id, interaction.token)
+        outcome = await handle_ask(ask, self.pipeline.servers.get(ask.guild_id), port)
+        await db(finish_interaction)(ask.interaction_id, outcome)
 
     async def _remember_guild(self, guild: discord.Guild) -> None:
         icon = guild.icon.key if guild.icon else ""

@@ -92,6 +92,7 @@ class Interaction(models.Model):
 
     class State(models.TextChoices):
         QUEUED = "queued"
+        ANSWERING = "answering"
         ANSWERED = "answered"
         FAILED = "failed"
         EXPIRED = "expired"

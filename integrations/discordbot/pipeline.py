@@ -8,6 +8,7 @@ It never imports discord.py: it receives normalized messages and acts through a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from assistant.providers.base import Answer, Turn
 from conversations import actions as conversation_actions
 from conversations.actions import Place
 from integrations.discordbot.actions import record_server_error
-from integrations.discordbot.port import DiscordActionError, DiscordPort
+from integrations.discordbot.port import DiscordActionError, DiscordPort, InteractionPort
 from integrations.discordbot.servers import ServerDirectory, ServerSettings
 from integrations.discordbot.text import split_message, strip_mention
 
@@ -98,40 +99,19 @@ class Pipeline:
         self, server: ServerSettings, message: InboundMessage, question: str, port: DiscordPort
     ) -> str:
         assert server.workspace_id is not None
-        place = Place(
-            workspace_id=server.workspace_id,
-            source="discord",
-            place_id=str(message.guild_id),
-            channel_id=str(message.channel_id),
-            place_name=message.guild_name or server.name,
+        turn = await _converse(
+            server,
+            channel_id=message.channel_id,
+            member_id=message.author_id,
+            member_name=message.author_name,
+            question=question,
+            external_id=str(message.message_id),
+            bot_name=message.bot_name,
+            place_name=message.guild_name,
         )
-        history, instructions = await db(_context)(place, str(message.author_id))
-        # Recording the message and answering it run side by side: the write waits for
-        # the database's single writer, the answer for the AI; neither waits for both.
-        answering_task = asyncio.create_task(
-            answering.answer_question(
-                workspace_id=server.workspace_id,
-                question=question,
-                history=history,
-                instructions=instructions,
-                bot_name=message.bot_name,
-            )
-        )
-        try:
-            recorded = await db(conversation_actions.record_member_message)(
-                place,
-                member_id=str(message.author_id),
-                member_name=message.author_name,
-                text=question,
-                external_id=str(message.message_id),
-            )
-        except BaseException:
-            answering_task.cancel()
-            raise
-        if not recorded.created:
-            answering_task.cancel()
+        if turn is None:
             return "ignored:duplicate"
-        answer = await answering_task
+        recorded, answer = turn
         text = answering.format_reply(answer)
         try:
             await self._deliver(port, message, text)
@@ -150,6 +130,120 @@ class Pipeline:
         await port.reply(str(message.channel_id), str(message.message_id), first)
         for piece in rest:
             await port.send(str(message.channel_id), piece)
+
+
+@dataclass(frozen=True, slots=True)
+class AskRequest:
+    """An /ask slash command, from the HTTP endpoint or the gateway."""
+
+    interaction_id: str
+    application_id: str
+    guild_id: int
+    channel_id: int
+    user_id: int
+    user_name: str
+    question: str
+    bot_name: str = "Guildmind"
+
+
+NOT_CONNECTED = (
+    "This server is not connected to a Guildmind workspace yet, so I have nothing to answer "
+    "from. A server admin can connect it from the Guildmind dashboard."
+)
+EMPTY_QUESTION = "Ask me something, for example: /ask question: How do refunds work?"
+SORRY = "Sorry, something went wrong while I was answering. Please try again in a moment."
+
+
+async def handle_ask(ask: AskRequest, server: ServerSettings | None, port: InteractionPort) -> str:
+    """Answer an acknowledged /ask through ``port``; works in every response mode.
+
+    Never leaves the member with an endless "thinking…": any failure ends in a short
+    apology (when Discord still accepts one). Returns what happened."""
+    try:
+        return await _handle_ask(ask, server, port)
+    except Exception:
+        log.exception("/ask %s failed", ask.interaction_id)
+        with contextlib.suppress(Exception):
+            await port.edit_response(SORRY)
+        return "failed"
+
+
+async def _handle_ask(ask: AskRequest, server: ServerSettings | None, port: InteractionPort) -> str:
+    if server is None or not server.active:
+        await port.edit_response(NOT_CONNECTED)
+        return "ignored:server"
+    question = ask.question.strip()
+    if not question:
+        await port.edit_response(EMPTY_QUESTION)
+        return "ignored:empty"
+    # Moderation of the question runs here, before answering (a later issue).
+    turn = await _converse(
+        server,
+        channel_id=ask.channel_id,
+        member_id=ask.user_id,
+        member_name=ask.user_name,
+        question=question,
+        external_id=f"interaction:{ask.interaction_id}",
+        bot_name=ask.bot_name,
+    )
+    if turn is None:
+        return "ignored:duplicate"
+    recorded, answer = turn
+    text = answering.format_reply(answer)
+    first, *rest = split_message(text)
+    await port.edit_response(first)
+    for piece in rest:
+        await port.follow_up(piece)
+    await db(conversation_actions.record_reply)(
+        recorded.conversation, text=text, author_name=ask.bot_name, sources=answer.sources
+    )
+    return _outcome(answer)
+
+
+async def _converse(
+    server: ServerSettings,
+    *,
+    channel_id: int,
+    member_id: int,
+    member_name: str,
+    question: str,
+    external_id: str,
+    bot_name: str,
+    place_name: str = "",
+) -> tuple[conversation_actions.Recorded, Answer] | None:
+    """Record the member's question and answer it from the workspace's knowledge with the
+    member's context. None when the question was already recorded (a redelivery)."""
+    assert server.workspace_id is not None
+    place = Place(
+        workspace_id=server.workspace_id,
+        source="discord",
+        place_id=str(server.guild_id),
+        channel_id=str(channel_id),
+        place_name=place_name or server.name,
+    )
+    history, instructions = await db(_context)(place, str(member_id))
+    # Recording the message and answering it run side by side: the write waits for the
+    # database's single writer, the answer for the AI; neither waits for both.
+    answering_task = asyncio.create_task(
+        answering.answer_question(
+            workspace_id=server.workspace_id,
+            question=question,
+            history=history,
+            instructions=instructions,
+            bot_name=bot_name,
+        )
+    )
+    try:
+        recorded = await db(conversation_actions.record_member_message)(
+            place, member_id=str(member_id), member_name=member_name, text=question, external_id=external_id
+        )
+    except BaseException:
+        answering_task.cancel()
+        raise
+    if not recorded.created:
+        answering_task.cancel()
+        return None
+    return recorded, await answering_task
 
 
 def _context(place: Place, member_id: str) -> tuple[list[Turn], str]:

@@ -26,3 +26,13 @@ class DiscordPort(Protocol):
     async def send(self, channel_id: str, text: str) -> str:
         """Post in a channel without pinging anyone; returns the new message id."""
         ...
+
+
+class InteractionPort(Protocol):
+    async def edit_response(self, text: str) -> None:
+        """Replace the deferred ("thinking…") response with ``text`` (no pings)."""
+        ...
+
+    async def follow_up(self, text: str) -> None:
+        """Post a further message under the same interaction (no pings)."""
+        ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from asgiref.sync import sync_to_async
 
 from conversations.models import Conversation, Message
 from integrations.discordbot.models import DiscordServer
@@ -86,3 +87,35 @@ async def test_it_marks_a_server_it_leaves_as_disconnected(running: Running) -> 
         await asyncio.sleep(0.02)
     server = await DiscordServer.objects.aget(guild_id=running.guild.id)
     assert not server.connected and server.left_at is not None
+
+
+async def test_ask_over_the_gateway_is_deferred_and_answered_in_process(running: Running) -> None:
+    interaction = await running.sim.send_interaction(
+        APP_ID,
+        running.guild.id,
+        running.general,
+        running.member.user.id,
+        "ask",
+        {"question": "Where do orders ship from?"},
+    )
+    response = await running.sim.wait_for_message(running.general, author_id=APP_ID)
+    assert "Lisbon" in response["content"]
+    assert running.sim.interaction_responses(interaction["id"])[0]["type"] == 5
+
+
+async def test_ask_only_mode_ignores_mentions_but_answers_ask(running: Running) -> None:
+    await DiscordServer.objects.filter(guild_id=running.guild.id).aupdate(response_mode="ask")
+    await sync_to_async(running.bot.pipeline.servers.refresh)()
+    await running.ask("Where do orders ship from?")
+    await running.sim.send_interaction(
+        APP_ID,
+        running.guild.id,
+        running.general,
+        running.member.user.id,
+        "ask",
+        {"question": "Where do orders ship from?"},
+    )
+    response = await running.sim.wait_for_message(running.general, author_id=APP_ID)
+    assert "Lisbon" in response["content"] and response.get("message_reference") is None
+    await running.bot.drain()
+    assert len([m for m in running.sim.messages(running.general) if m["author"]["id"] == APP_ID]) == 1

@@ -1,0 +1,15 @@
+"""Huey jobs of the Discord integration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from huey.contrib.djhuey import db_task
+
+
+@db_task()
+def answer_interaction(payload: dict[str, Any]) -> None:
+    """Answer an /ask acknowledged earlier (see interactions.accept_interaction)."""
+    from integrations.discordbot.interactions import answer_ask
+
+    answer_ask(payload)

@@ -1,0 +1,215 @@
+"""POST /discord/webhook/: signatures checked as Discord's documentation demands, PING
+answered, /ask deferred to a job."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from nacl.signing import SigningKey
+
+from integrations.discordbot.models import BotApplication, Interaction
+from tests.interactions.conftest import CUSTOM_ID, SHARED_ID, UNAUTHORIZED, URL, Discord, ping
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The payloads handed to the /ask job (the queue itself is not touched)."""
+    payloads: list[dict[str, Any]] = []
+    monkeypatch.setattr("integrations.discordbot.tasks.answer_interaction", payloads.append)
+    return payloads
+
+
+def test_it_is_served_at_the_path_given_to_the_developer_portal() -> None:
+    assert reverse("discord_webhook") == URL
+
+
+def test_it_answers_a_signed_ping_with_a_pong(discord: Discord, shared_app: BotApplication) -> None:
+    response = discord.send(ping())
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"type": 1}
+
+
+def test_a_signed_ping_marks_the_endpoint_as_verified(discord: Discord, shared_app: BotApplication) -> None:
+    discord.send(ping())
+    shared_app.refresh_from_db()
+    assert shared_app.endpoint_verified_at is not None
+    assert timezone.now() - shared_app.endpoint_verified_at < timedelta(seconds=5)
+
+
+def test_later_pings_make_no_database_query(
+    discord: Discord, shared_app: BotApplication, django_assert_num_queries: Any
+) -> None:
+    discord.send(ping())
+    with django_assert_num_queries(0):
+        assert discord.send(ping()).status_code == 200
+
+
+@pytest.mark.parametrize("missing", ["X-Signature-Ed25519", "X-Signature-Timestamp"])
+def test_it_refuses_a_request_without_a_signature_header(
+    discord: Discord, shared_app: BotApplication, missing: str
+) -> None:
+    body = json.dumps(ping()).encode()
+    headers = discord.headers(body)
+    del headers[missing]
+    response = discord.post(body, headers)
+    assert response.status_code == 401
+    assert response.json() == UNAUTHORIZED
+
+
+@pytest.mark.parametrize("signature", ["zz" * 64, "ab" * 63, "ab" * 65, "", "ab" * 63 + "a b"])
+def test_it_refuses_a_malformed_signature(discord: Discord, shared_app: BotApplication, signature: str) -> None:
+    body = json.dumps(ping()).encode()
+    headers = {**discord.headers(body), "X-Signature-Ed25519": signature}
+    response = discord.post(body, headers)
+    assert response.status_code == 401
+    assert response.json() == UNAUTHORIZED
+
+
+def test_it_refuses_a_signature_from_another_key(discord: Discord, shared_app: BotApplication) -> None:
+    body = json.dumps(ping()).encode()
+    timestamp = "1767225600"
+    forged = SigningKey.generate().sign(timestamp.encode() + body).signature.hex()
+    headers = {"X-Signature-Ed25519": forged, "X-Signature-Timestamp": timestamp}
+    response = discord.post(body, headers)
+    assert response.status_code == 401
+    assert response.json() == UNAUTHORIZED
+
+
+def test_it_refuses_a_tampered_body(discord: Discord, shared_app: BotApplication) -> None:
+    body = json.dumps(discord.ask("How long do refunds take?")).encode()
+    headers = discord.headers(body)
+    tampered = body.replace(b"refunds", b"bribes!")
+    response = discord.post(tampered, headers)
+    assert response.status_code == 401
+    assert response.json() == UNAUTHORIZED
+
+
+def test_it_refuses_a_replayed_body_with_a_new_timestamp(discord: Discord, shared_app: BotApplication) -> None:
+    body = json.dumps(ping()).encode()
+    headers = discord.headers(body, timestamp="1767225600")
+    assert discord.post(body, headers).status_code == 200
+    replayed = {**headers, "X-Signature-Timestamp": "1767229200"}
+    response = discord.post(body, replayed)
+    assert response.status_code == 401
+    assert response.json() == UNAUTHORIZED
+
+
+def test_it_refuses_an_application_it_does_not_know(discord: Discord, shared_app: BotApplication) -> None:
+    # Signed correctly by an application that was never connected here.
+    response = discord.send(ping(CUSTOM_ID), CUSTOM_ID)
+    assert response.status_code == 401
+    assert response.json() == UNAUTHORIZED
+
+
+def test_it_answers_signed_malformed_json_with_a_clear_400(discord: Discord, shared_app: BotApplication) -> None:
+    body = b'{"type": 1, "application_id": '
+    response = discord.post(body, discord.headers(body))
+    assert response.status_code == 400
+    assert "JSON" in response.json()["error"]
+
+
+def test_it_refuses_unsigned_malformed_json(discord: Discord, shared_app: BotApplication) -> None:
+    body = b"not json at all"
+    timestamp = "1767225600"
+    forged = SigningKey.generate().sign(timestamp.encode() + body).signature.hex()
+    response = discord.post(body, {"X-Signature-Ed25519": forged, "X-Signature-Timestamp": timestamp})
+    assert response.status_code == 401
+    assert response.json() == UNAUTHORIZED
+
+
+def test_it_answers_a_signed_interaction_of_an_unknown_type_with_400(
+    discord: Discord, shared_app: BotApplication
+) -> None:
+    response = discord.send({**ping(), "type": 99})
+    assert response.status_code == 400
+    assert "99" in response.json()["error"]
+
+
+def test_it_refuses_a_body_over_the_cap(discord: Discord, shared_app: BotApplication) -> None:
+    payload = {**ping(), "padding": "x" * 70_000}
+    response = discord.send(payload)
+    assert response.status_code == 413
+
+
+def test_the_body_cap_follows_the_setting(discord: Discord, shared_app: BotApplication, settings: Any) -> None:
+    settings.DISCORD_WEBHOOK_MAX_BODY_BYTES = 200
+    small = discord.send(ping())
+    large = discord.send({**ping(), "padding": "x" * 200})
+    assert (small.status_code, large.status_code) == (200, 413)
+
+
+def test_it_only_accepts_post(discord: Discord, shared_app: BotApplication) -> None:
+    assert discord.client.get(URL).status_code == 405
+
+
+def test_it_defers_an_ask_and_enqueues_its_answer(
+    discord: Discord,
+    shared_app: BotApplication,
+    enqueued: list[dict[str, Any]],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    payload = discord.ask("How long do refunds take?")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = discord.send(payload)
+    assert response.status_code == 200
+    assert response.json() == {"type": 5}
+    interaction = Interaction.objects.get()
+    assert (interaction.interaction_id, interaction.application_id) == (payload["id"], shared_app.pk)
+    assert interaction.command == "ask"
+    assert [p["id"] for p in enqueued] == [payload["id"]]
+
+
+def test_a_redelivered_ask_is_acknowledged_again_but_answered_once(
+    discord: Discord,
+    shared_app: BotApplication,
+    enqueued: list[dict[str, Any]],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    payload = discord.ask("Where do orders ship from?")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = discord.send(payload)
+        second = discord.send(payload)
+    assert [first.json(), second.json()] == [{"type": 5}, {"type": 5}]
+    assert Interaction.objects.count() == 1
+    assert len(enqueued) == 1
+
+
+def test_a_custom_bot_is_verified_with_its_own_key(
+    discord: Discord,
+    shared_app: BotApplication,
+    custom_app: BotApplication,
+    enqueued: list[dict[str, Any]],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    payload = discord.ask("Do you ship abroad?", application_id=CUSTOM_ID)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = discord.send(payload, CUSTOM_ID)
+    assert response.json() == {"type": 5}
+    assert Interaction.objects.get().application_id == custom_app.pk
+    custom_app.refresh_from_db()
+    assert custom_app.endpoint_verified_at is not None
+
+
+def test_a_custom_bots_request_signed_with_the_shared_key_is_refused(
+    discord: Discord, shared_app: BotApplication, custom_app: BotApplication
+) -> None:
+    body = json.dumps(ping(CUSTOM_ID)).encode()
+    response = discord.post(body, discord.headers(body, SHARED_ID))
+    assert response.status_code == 401
+    assert response.json() == UNAUTHORIZED
+
+
+def test_a_custom_bots_malformed_json_is_recognised_by_its_key(
+    discord: Discord, shared_app: BotApplication, custom_app: BotApplication
+) -> None:
+    body = b"[1, 2"
+    response = discord.post(body, discord.headers(body, CUSTOM_ID))
+    assert response.status_code == 400
