@@ -22,7 +22,7 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from benchmarks import concurrency, hot_path, retrieval
+    from benchmarks import ask_latency, concurrency, hot_path, retrieval
 
     failures = 0
     hot = hot_path.main()
@@ -49,6 +49,22 @@ def main() -> int:
         f"{burst['answered']:.0f} answered, p50 {burst['p50']:.2f} s, p95 {burst['p95']:.2f} s "
         f"(limit 1.5 s), max {burst['max']:.2f} s; gateway CPU {burst['bot_cpu']:.2f} s"
     )
+    for queue, redis_url, limit in (
+        ("SQLite", "", 250.0),
+        ("Redis", os.environ.get("BENCH_REDIS_URL", ""), 100.0),
+    ):
+        if queue == "Redis" and not redis_url:
+            print("[skip] /ask through Redis: set BENCH_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
+            continue
+        asked = asyncio.run(ask_latency.run(redis_url=redis_url))
+        ok = asked["provider_to_edit_p50_ms"] < limit
+        failures += not ok
+        print(
+            f"[{'ok' if ok else 'FAIL'}] /ask with the {queue} queue: provider returns -> edited response at "
+            f"the simulator p50 {asked['provider_to_edit_p50_ms']:.1f} ms, p95 "
+            f"{asked['provider_to_edit_p95_ms']:.1f} ms (limit p50 {limit:.0f} ms); acknowledgement -> edit "
+            f"p50 {asked['ack_to_edit_p50_ms']:.0f} ms including the provider's 200 ms"
+        )
     return 1 if failures else 0
 
 

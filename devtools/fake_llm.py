@@ -22,6 +22,8 @@ class FakeLLM:
         self.latency = latency
         self.host, self.port = host, port
         self.requests = 0
+        # perf_counter() when the latest completion was handed back (benchmarks read it).
+        self.last_response_at = 0.0
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -48,6 +50,7 @@ class FakeLLM:
         await asyncio.sleep(self.latency)
         match = _FIRST_PASSAGE.search(prompt)
         content = f"{match.group(1).strip()} [1]" if match else "NO_ANSWER"
+        self.last_response_at = time.perf_counter()
         return web.json_response(
             {
                 "id": f"chatcmpl-fake{self.requests}",

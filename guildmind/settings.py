@@ -133,7 +133,15 @@ else:
         "name": HUEY_NAME,
         "filename": str(DATA_DIR / env_str("HUEY_SQLITE_FILE", "queue.sqlite3")),
         "immediate": env_bool("HUEY_IMMEDIATE", False),
-        "consumer": {"workers": env_int("WORKER_THREADS", 4, minimum=1), "worker_type": "thread"},
+        "consumer": {
+            "workers": env_int("WORKER_THREADS", 4, minimum=1),
+            "worker_type": "thread",
+            # SQLite cannot block waiting for a job, so the worker polls; Huey's default
+            # backs off to 10 s when idle, far too slow for an /ask waiting on it.
+            "initial_delay": 0.02,
+            "backoff": 1.15,
+            "max_delay": env_float("WORKER_MAX_POLL_SECONDS", 0.1, minimum=0.01),
+        },
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
