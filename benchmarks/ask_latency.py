@@ -64,21 +64,10 @@ async def run(*, redis_url: str = "", asks: int = 40, llm_latency: float = 0.2) 
         "REDIS_URL": redis_url,
         "HUEY_NAME": f"ask-bench-{os.getpid()}",
     }
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "guildmind.asgi:application",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    worker = subprocess.Popen([sys.executable, "manage.py", "run_huey", "--quiet"], cwd=ROOT, env=env)
+    serve = [sys.executable, "-m", "uvicorn", "guildmind.asgi:application", "--port", str(port)]
+    web = subprocess.Popen([*serve, "--log-level", "warning"], cwd=ROOT, env=env)  # noqa: ASYNC220
+    work = [sys.executable, "manage.py", "run_huey", "--quiet"]
+    worker = subprocess.Popen(work, cwd=ROOT, env=env)  # noqa: ASYNC220 (once, before measuring)
     endpoint = f"http://127.0.0.1:{port}/discord/webhook/"
     after_provider: list[float] = []
     after_ack: list[float] = []

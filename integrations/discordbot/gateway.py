@@ -11,6 +11,7 @@ import discord
 from discord.http import handle_message_parameters
 
 from integrations.discordbot.actions import ensure_shared_application, record_guild_joined, record_guild_left
+from integrations.discordbot.commands import ASK_COMMAND
 from integrations.discordbot.interactions import ASK, claim_gateway_interaction, finish_interaction
 from integrations.discordbot.pipeline import AskRequest, InboundMessage, Pipeline, db, handle_ask
 from integrations.discordbot.port import DiscordActionError
@@ -93,6 +94,7 @@ class GuildmindBot(discord.AutoShardedClient):
         self.port = ClientPort(self)
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._commands_synced = False
 
     async def on_message(self, message: discord.Message) -> None:
         guild = message.guild
@@ -174,9 +176,23 @@ class GuildmindBot(discord.AutoShardedClient):
     async def on_guild_available(self, guild: discord.Guild) -> None:
         await self._remember_guild(guild)
 
+    async def on_ready(self) -> None:
+        if not self._commands_synced:
+            self._commands_synced = await self._sync_commands()
+
     async def on_guild_join(self, guild: discord.Guild) -> None:
         log.info("joined guild %s (%s)", guild.name, guild.id)
         await self._remember_guild(guild)
+        await self._sync_commands()
+
+    async def _sync_commands(self) -> bool:
+        """Register /ask for this application (idempotent: a bulk overwrite)."""
+        try:
+            await self.http.bulk_upsert_global_commands(self.guildmind_application_id, [ASK_COMMAND])
+        except discord.HTTPException as exc:
+            log.warning("could not register /ask: %s", describe_http_error(exc))
+            return False
+        return True
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         log.info("left guild %s (%s)", guild.name, guild.id)

@@ -119,3 +119,18 @@ async def test_ask_only_mode_ignores_mentions_but_answers_ask(running: Running) 
     assert "Lisbon" in response["content"] and response.get("message_reference") is None
     await running.bot.drain()
     assert len([m for m in running.sim.messages(running.general) if m["author"]["id"] == APP_ID]) == 1
+
+
+async def test_it_registers_ask_when_it_connects_and_joins_a_server(running: Running) -> None:
+    path = f"/applications/{APP_ID}/commands"
+    await running.sim.wait_for_call("PUT", path)
+    guild = running.sim.add_guild("Second Guild")
+    await running.sim.add_bot_to_guild(guild.id, APP_ID)
+    for _ in range(100):
+        if len([c for c in running.sim.calls if c[0] == "PUT" and c[1].endswith(path)]) >= 2:
+            break
+        await asyncio.sleep(0.02)
+    registrations = [c for c in running.sim.calls if c[0] == "PUT" and c[1].endswith(path)]
+    assert len(registrations) == 2
+    assert registrations[-1][2][0]["name"] == "ask"
+    assert registrations[-1][2][0]["integration_types"] == [0] and registrations[-1][2][0]["contexts"] == [0]
