@@ -43,7 +43,11 @@ BotApplication.objects.create(application_id=sys.argv[1], is_shared=True, public
 
 
 async def run(
-    rate: float = 200.0, seconds: float = 30.0, warmup: int = 200, timeout: float = 10.0
+    rate: float = 200.0,
+    seconds: float = 30.0,
+    *,
+    warmup: int = 200,
+    timeout: float = 10.0,
 ) -> dict[str, float]:
     """Measures both loads against a fresh web process and returns p50/p99 (ms) of each,
     ``ratio`` = p99(ask) / p99(ping), ``errors`` (non-200 answers, failed or timed-out
@@ -75,7 +79,7 @@ async def run(
     env = {
         **os.environ,
         "DATA_DIR": data_dir,
-        "DJANGO_SETTINGS_MODULE": "guildmind.settings",
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "guildmind.settings"),
         "HUEY_IMMEDIATE": "0",
         "LOG_LEVEL": "WARNING",
         "DEBUG": "0",
@@ -191,11 +195,12 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _print(result: dict[str, float]) -> None:
+def _print(result: dict[str, float], label: str) -> None:
     ok = result["ask_p99"] <= 3 * result["ping_p99"] and result["ask_p99"] < 50 and not result["errors"]
     print(
-        f"[{'ok' if ok else 'FAIL'}] interactions endpoint, {result['requests']:.0f} signed requests "
-        f"per load, open loop: PING p50 {result['ping_p50']:.1f} ms p99 {result['ping_p99']:.1f} ms; "
+        f"[{'ok' if ok else 'FAIL'}] interactions endpoint ({label}), "
+        f"{result['requests']:.0f} signed requests per load, open loop: "
+        f"PING p50 {result['ping_p50']:.1f} ms p99 {result['ping_p99']:.1f} ms; "
         f"/ask p50 {result['ask_p50']:.1f} ms p99 {result['ask_p99']:.1f} ms (limit 50 ms) = "
         f"{result['ratio']:.2f}x PING's p99 (limit 3x); {result['errors']:.0f} errors; "
         f"web CPU {result['ping_cpu_ms']:.2f} / {result['ask_cpu_ms']:.2f} ms per request; "
@@ -205,5 +210,5 @@ def _print(result: dict[str, float]) -> None:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    args = [float(a) for a in sys.argv[1:3]]
-    _print(asyncio.run(run(*args)))
+    rate, seconds = ([float(a) for a in sys.argv[1:3]] + [200.0, 30.0][len(sys.argv[1:3]) :])[:2]
+    _print(asyncio.run(run(rate, seconds)), "as deployed")

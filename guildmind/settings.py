@@ -57,7 +57,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -165,7 +164,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
@@ -229,6 +228,8 @@ DISCORD_SHARD_IDS = [int(s) for s in env_list("DISCORD_SHARD_IDS")]
 SETTINGS_REFRESH_SECONDS = env_float("SETTINGS_REFRESH_SECONDS", 3.0, minimum=0.1)
 # How many messages the gateway works on at once (provider calls included).
 PIPELINE_CONCURRENCY = env_int("PIPELINE_CONCURRENCY", 256, minimum=1)
+# Largest body the interactions endpoint reads (Discord's payloads are a few KB).
+DISCORD_WEBHOOK_MAX_BODY_BYTES = env_int("DISCORD_WEBHOOK_MAX_BODY_BYTES", 65536, minimum=1024)
 # Threads the gateway runs database work in.
 GATEWAY_DB_THREADS = env_int("GATEWAY_DB_THREADS", 4, minimum=1)
 

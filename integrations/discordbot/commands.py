@@ -49,7 +49,9 @@ async def sync_commands(app_id: str, token: str) -> None:
     """Replace the application's global commands with ours. Raises discord.py's errors
     (LoginFailure for a refused token, HTTPException for a refused registration)."""
     configure_from_settings()
-    client = discord.Client(intents=discord.Intents.none())
+    # No gateway connection, so intents do not matter; the guilds one only stops
+    # discord.py from warning that state may be incomplete.
+    client = discord.Client(intents=discord.Intents(guilds=True))
     try:
         await client.login(token)
         await client.http.bulk_upsert_global_commands(app_id, [ASK_COMMAND])

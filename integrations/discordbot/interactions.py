@@ -37,7 +37,7 @@ def accept_interaction(app: BotApplication, payload: dict[str, Any]) -> dict[str
 
     Returns the interaction response body. Raises MalformedInteraction for a payload
     that is not an interaction. A redelivered interaction is acknowledged again but
-    answered once."""
+    answered once. A PING does no I/O (the endpoint answers it on the event loop)."""
     kind = payload.get("type")
     if kind == PING:
         return {"type": PONG}

@@ -6,6 +6,9 @@ from typing import Any
 
 from huey.contrib.djhuey import db_task
 
+# The worker loads each app's ``tasks`` module only; jobs defined elsewhere register here.
+from integrations.discordbot.commands import sync_application_commands  # noqa: F401
+
 
 @db_task()
 def answer_interaction(payload: dict[str, Any]) -> None:

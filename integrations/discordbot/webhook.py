@@ -2,32 +2,43 @@
 
 Every request is checked against the Ed25519 signature of the application it names, then
 handed to ``interactions.accept_interaction``. Discord waits at most 3 seconds for the
-answer, so this view never does slow work: the public key comes from a short-lived
-process cache, the verification stamp is written at most once a minute, and /ask only
-records the interaction and enqueues its job.
+answer, and the endpoint is benchmarked (benchmarks/interactions.py), so the view is
+async and does little: the public key comes from a short-lived process cache, a PING is
+answered on the event loop, the verification stamp is written at most once a minute,
+and /ask records the interaction and enqueues its job on the view's own database
+threads.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.exception import convert_exception_to_response
+from django.db import connection
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
 
-from integrations.discordbot.interactions import MalformedInteraction, accept_interaction
+from integrations.discordbot.interactions import PING, MalformedInteraction, accept_interaction
 from integrations.discordbot.models import BotApplication
 from integrations.discordbot.signatures import SIGNATURE_BYTES, verify_signature
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 DEFAULT_MAX_BODY_BYTES = 65536
 # How long a public key read from the database is trusted: a key changed in the dashboard
@@ -35,6 +46,8 @@ DEFAULT_MAX_BODY_BYTES = 65536
 KEY_CACHE_SECONDS = 5.0
 KEY_CACHE_MAX_ENTRIES = 4096
 STAMP_EVERY = timedelta(minutes=1)
+# Threads recording interactions on a server database (Postgres); SQLite gets one.
+DB_THREADS = 4
 # Discord sends unix seconds; anything much longer is not a timestamp.
 MAX_TIMESTAMP_CHARS = 32
 
@@ -66,6 +79,8 @@ class _CachedApp:
 _by_application_id: dict[str, tuple[float, _CachedApp | None]] = {}
 _every: list[tuple[float, list[_CachedApp]]] = []
 _last_stamp: dict[int, float] = {}
+_db_executor: ThreadPoolExecutor | None = None
+_clock = time.monotonic  # tests move it forward
 
 
 def clear_caches() -> None:
@@ -89,15 +104,16 @@ def _too_large(limit: int) -> JsonResponse:
 
 
 @csrf_exempt
-@require_POST
-def interactions_webhook(request: HttpRequest) -> HttpResponse:
+async def interactions_webhook(request: HttpRequest) -> HttpResponse:
     """Discord's interactions endpoint. 413 when the body is over the cap, 401 for any
     signature problem or an unknown application, 400 for a signed request that is not an
     interaction, otherwise 200 with the interaction response."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     limit = int(getattr(settings, "DISCORD_WEBHOOK_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
     if _declared_length(request) > limit:
         return _too_large(limit)
-    body = request.read(limit + 1)
+    body = request.read(limit + 1)  # the ASGI handler has buffered it already
     if len(body) > limit:
         return _too_large(limit)
     signature = request.headers.get("X-Signature-Ed25519", "")
@@ -108,16 +124,55 @@ def interactions_webhook(request: HttpRequest) -> HttpResponse:
     payload = _parse(body)
     application_id = _application_id(payload)
     if payload is None or application_id is None:
-        return _answer_unreadable(signature, timestamp, body)
-    cached = _application(application_id)
+        return await _db(_answer_unreadable)(signature, timestamp, body)
+    entry = _cached_entry(application_id)
+    cached = entry[1] if entry is not None else await _db(_load_application)(application_id)
     if cached is None or not verify_signature(cached.public_key, signature, timestamp, body):
         return _unauthorized()
-    _stamp_verified(cached.pk)
+    if _stamp_due(cached.pk):
+        await _db(_stamp_verified)(cached.pk)
     try:
-        return JsonResponse(accept_interaction(cached.instance(), payload))
+        if payload.get("type") == PING:
+            # Answering a PING does no I/O, so it stays on the event loop.
+            return JsonResponse(accept_interaction(cached.instance(), payload))
+        return JsonResponse(await _db(accept_interaction)(cached.instance(), payload))
     except MalformedInteraction as exc:
         log.info("signed request for application %s is not an interaction: %s", application_id, exc)
         return _bad_request(str(exc))
+
+
+def _db(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """Run ORM work on this view's own long-lived threads, which keep their database
+    connections (a thread-sensitive call would run in a new thread per request and open
+    a new connection for each)."""
+    return sync_to_async(_keeping_connection_healthy(func), thread_sensitive=False, executor=_executor())
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _db_executor
+    if _db_executor is None:
+        # SQLite has one writer at a time: a second thread would only wait for the lock
+        # in SQLite's busy handler, which sleeps in growing steps (the p99 of /ask).
+        threads = 1 if connection.vendor == "sqlite" else DB_THREADS
+        _db_executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook-db")
+    return _db_executor
+
+
+def _keeping_connection_healthy(func: Callable[P, R]) -> Callable[P, R]:
+    # Nothing closes these threads' connections at the end of a request (there is none
+    # for them), so drop one that broke, as Django does between requests.
+    @functools.wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if connection.errors_occurred:
+                if connection.is_usable():
+                    connection.errors_occurred = False
+                else:
+                    connection.close()
+
+    return run
 
 
 def _declared_length(request: HttpRequest) -> int:
@@ -155,18 +210,22 @@ def _answer_unreadable(signature: str, timestamp: str, body: bytes) -> JsonRespo
     with the right key learns why), 401 otherwise."""
     for cached in _every_application():
         if verify_signature(cached.public_key, signature, timestamp, body):
-            _stamp_verified(cached.pk)
+            if _stamp_due(cached.pk):
+                _stamp_verified(cached.pk)
             return _bad_request("the body must be a JSON interaction object with an application_id")
     return _unauthorized()
 
 
-def _application(application_id: str) -> _CachedApp | None:
+def _cached_entry(application_id: str) -> tuple[float, _CachedApp | None] | None:
+    """The unexpired cache entry for this id (its application is None for an unknown
+    id), or None when it must be read again."""
+    entry = _by_application_id.get(application_id)
+    return entry if entry is not None and entry[0] > _clock() else None
+
+
+def _load_application(application_id: str) -> _CachedApp | None:
     """The application with this id and a public key, or None. Unknown ids are cached
     too, so a flood of made-up ids costs no query each."""
-    now = time.monotonic()
-    hit = _by_application_id.get(application_id)
-    if hit is not None and hit[0] > now:
-        return hit[1]
     values = (
         BotApplication.objects.filter(application_id=application_id)
         .exclude(public_key="")
@@ -176,13 +235,13 @@ def _application(application_id: str) -> _CachedApp | None:
     if len(_by_application_id) >= KEY_CACHE_MAX_ENTRIES:
         _by_application_id.clear()  # crude, but keeps the cache bounded
     found = _CachedApp(tuple(values)) if values is not None else None
-    _by_application_id[application_id] = (now + KEY_CACHE_SECONDS, found)
+    _by_application_id[application_id] = (_clock() + KEY_CACHE_SECONDS, found)
     return found
 
 
 def _every_application() -> list[_CachedApp]:
     """Every application with a public key, the shared one first."""
-    now = time.monotonic()
+    now = _clock()
     if _every and _every[0][0] > now:
         return _every[0][1]
     rows = BotApplication.objects.exclude(public_key="").order_by("-is_shared", "id")
@@ -191,15 +250,55 @@ def _every_application() -> list[_CachedApp]:
     return apps
 
 
+def _stamp_due(app_pk: int) -> bool:
+    last = _last_stamp.get(app_pk)
+    return last is None or _clock() - last >= STAMP_EVERY.total_seconds()
+
+
 def _stamp_verified(app_pk: int) -> None:
     """Record that Discord reaches the endpoint: one conditional UPDATE per application per
     minute at most, whatever the request rate and however many web processes run."""
-    now = time.monotonic()
-    last = _last_stamp.get(app_pk)
-    if last is not None and now - last < STAMP_EVERY.total_seconds():
-        return
-    _last_stamp[app_pk] = now
+    _last_stamp[app_pk] = _clock()
     stamped_at = timezone.now()
     BotApplication.objects.filter(pk=app_pk).filter(
         Q(endpoint_verified_at__isnull=True) | Q(endpoint_verified_at__lt=stamped_at - STAMP_EVERY)
     ).update(endpoint_verified_at=stamped_at)
+
+
+# --- serving the endpoint without the dashboard's middleware ------------------------------
+
+Receive = Callable[[], Awaitable[Any]]
+Send = Callable[[Any], Awaitable[None]]
+ASGIApp = Callable[[dict[str, Any], Receive, Send], Awaitable[None]]
+
+
+class _MiddlewareFreeHandler(ASGIHandler):
+    """Django's ASGI handler with URL resolution and the view only. The endpoint needs none
+    of the dashboard's middleware (sessions, CSRF, auth, messages), and under load each of
+    them cost a PING more than the signature check (measured: about half its CPU)."""
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        # BaseHandler.load_middleware with an empty MIDDLEWARE (Django 5.2, pinned).
+        self._view_middleware: list[Any] = []
+        self._template_response_middleware: list[Any] = []
+        self._exception_middleware: list[Any] = []
+        get_response = self._get_response_async if is_async else self._get_response  # type: ignore[attr-defined]
+        self._middleware_chain = convert_exception_to_response(get_response)
+
+
+def route_webhook(django_application: ASGIApp) -> ASGIApp:
+    """The project's ASGI application with requests for the interactions endpoint served
+    by a middleware-free handler; everything else goes to ``django_application``."""
+    webhook_handler = _MiddlewareFreeHandler()
+    webhook_path = ""
+
+    async def application(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        nonlocal webhook_path
+        if not webhook_path:
+            webhook_path = reverse("discord_webhook")
+        if scope["type"] == "http" and scope["path"] == webhook_path:
+            await webhook_handler(scope, receive, send)
+        else:
+            await django_application(scope, receive, send)
+
+    return application

@@ -38,7 +38,9 @@ class Discord:
             application_id, self.guild_id, self.channel_id, self.member_id, "ask", {"question": question}
         )
 
-    def headers(self, body: bytes, application_id: str = SHARED_ID, timestamp: str | None = None) -> dict:
+    def headers(
+        self, body: bytes, application_id: str = SHARED_ID, timestamp: str | None = None
+    ) -> dict[str, str]:
         return self.sim.sign_interaction(application_id, body, timestamp or str(int(time.time())))
 
     def post(self, body: bytes, headers: dict[str, str]) -> Any:
@@ -50,7 +52,13 @@ class Discord:
 
 
 def ping(application_id: str = SHARED_ID) -> dict[str, Any]:
-    return {"id": "740000000000000001", "application_id": application_id, "type": 1, "token": "t", "version": 1}
+    return {
+        "id": "740000000000000001",
+        "application_id": application_id,
+        "type": 1,
+        "token": "t",
+        "version": 1,
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -65,19 +65,23 @@ async def test_it_reports_a_refused_token_and_fails(sim: DiscordSimulator, disco
     assert sim.state.application(CUSTOM_ID).global_commands == []
 
 
-async def test_it_reports_a_token_of_another_application(sim: DiscordSimulator, discord_settings: Any) -> None:
+async def test_it_reports_a_token_of_another_application(
+    sim: DiscordSimulator, discord_settings: Any
+) -> None:
     app = await BotApplication.objects.acreate(application_id=CUSTOM_ID, bot_token=SHARED_TOKEN)
     error = await sync_to_async(sync_commands_for)(app)
     assert error is not None and error.startswith("Discord refused to register the commands")
 
 
-async def test_the_job_registers_ask_for_one_application(sim: DiscordSimulator, discord_settings: Any) -> None:
+async def test_the_job_registers_ask_for_one_application(
+    sim: DiscordSimulator, discord_settings: Any
+) -> None:
     app = await BotApplication.objects.acreate(application_id=CUSTOM_ID, bot_token=CUSTOM_TOKEN)
     await sync_to_async(sync_application_commands.call_local)(app.pk)
     assert [c["name"] for c in sim.state.application(CUSTOM_ID).global_commands] == ["ask"]
     assert sim.state.application(SHARED_ID).global_commands == []
 
 
-def test_an_application_without_a_token_is_reported_without_calling_discord(db: None) -> None:
+def test_an_application_without_a_token_is_reported_without_calling_discord() -> None:
     app = BotApplication(application_id=CUSTOM_ID)
     assert sync_commands_for(app) == "no bot token is set"
