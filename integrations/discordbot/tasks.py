@@ -11,8 +11,8 @@ from integrations.discordbot.commands import sync_application_commands  # noqa: 
 
 
 @db_task()
-def answer_interaction(payload: dict[str, Any]) -> None:
+def answer_interaction(payload: dict[str, Any], application_pk: int, received_at: float) -> None:
     """Answer an /ask acknowledged earlier (see interactions.accept_interaction)."""
     from integrations.discordbot.interactions import answer_ask
 
-    answer_ask(payload)
+    answer_ask(payload, application_pk, received_at)
