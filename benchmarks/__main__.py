@@ -22,7 +22,7 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from benchmarks import ask_latency, concurrency, hot_path, retrieval
+    from benchmarks import ask_latency, concurrency, hot_path, interactions, retrieval
 
     failures = 0
     hot = hot_path.main()
@@ -49,6 +49,9 @@ def main() -> int:
         f"{burst['answered']:.0f} answered, p50 {burst['p50']:.2f} s, p95 {burst['p95']:.2f} s "
         f"(limit 1.5 s), max {burst['max']:.2f} s; gateway CPU {burst['bot_cpu']:.2f} s"
     )
+    endpoint = asyncio.run(interactions.run())
+    failures += not interactions.passed(endpoint)
+    interactions.print_result(endpoint, "as deployed")
     for queue, redis_url, limit in (
         ("SQLite", "", 250.0),
         ("Redis", os.environ.get("BENCH_REDIS_URL", ""), 100.0),

@@ -195,8 +195,13 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _print(result: dict[str, float], label: str) -> None:
-    ok = result["ask_p99"] <= 3 * result["ping_p99"] and result["ask_p99"] < 50 and not result["errors"]
+def passed(result: dict[str, float]) -> bool:
+    """/ask's p99 within 3x a PING's and under 50 ms, with no errors."""
+    return result["ask_p99"] <= 3 * result["ping_p99"] and result["ask_p99"] < 50 and not result["errors"]
+
+
+def print_result(result: dict[str, float], label: str) -> None:
+    ok = passed(result)
     print(
         f"[{'ok' if ok else 'FAIL'}] interactions endpoint ({label}), "
         f"{result['requests']:.0f} signed requests per load, open loop: "
@@ -211,4 +216,4 @@ def _print(result: dict[str, float], label: str) -> None:
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     rate, seconds = ([float(a) for a in sys.argv[1:3]] + [200.0, 30.0][len(sys.argv[1:3]) :])[:2]
-    _print(asyncio.run(run(rate, seconds)), "as deployed")
+    print_result(asyncio.run(run(rate, seconds)), "as deployed")
