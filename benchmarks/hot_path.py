@@ -66,6 +66,7 @@ def main(n: int = 20000) -> dict[str, float]:
     from django.db import connection
 
     from integrations.discordbot.gateway import GuildmindBot
+    from integrations.discordbot.moderation import ModerationSettings
     from integrations.discordbot.pipeline import Pipeline
     from integrations.discordbot.servers import ServerDirectory, ServerSettings
 
@@ -80,7 +81,16 @@ def main(n: int = 20000) -> dict[str, float]:
         smart_mode=True,
         channel_awareness=False,
         channel_ids=frozenset(),
-        moderation_enabled=False,
+        moderation=ModerationSettings(
+            enabled=False,
+            rules="",
+            delete=False,
+            warn=False,
+            timeout=False,
+            kick=False,
+            ban=False,
+            dry_run=False,
+        ),
     )
     bot = GuildmindBot(pipeline=Pipeline(servers), application_id="1")
     state = bot._connection

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -13,6 +15,7 @@ from discord.http import handle_message_parameters
 from integrations.discordbot.actions import ensure_shared_application, record_guild_joined, record_guild_left
 from integrations.discordbot.commands import ASK_COMMAND
 from integrations.discordbot.interactions import ASK, claim_gateway_interaction, finish_interaction
+from integrations.discordbot.moderation import BotFacts, MemberFacts
 from integrations.discordbot.pipeline import AskRequest, InboundMessage, Pipeline, db, handle_ask
 from integrations.discordbot.port import DiscordActionError
 from integrations.discordbot.responder import InteractionResponder
@@ -28,6 +31,8 @@ INTENTS.message_content = True
 # Replies may ping the member being answered; nothing else ever pings anyone.
 REPLY_MENTIONS = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=True)
 NO_MENTIONS = discord.AllowedMentions.none()
+# A moderation warning names the member it warns (and only users: never roles/everyone).
+WARNING_MENTIONS = discord.AllowedMentions(everyone=False, users=True, roles=False)
 
 
 def describe_http_error(exc: discord.HTTPException) -> str:
@@ -56,6 +61,32 @@ class ClientPort:
 
     async def send(self, channel_id: str, text: str) -> str:
         return await self._post(channel_id, text, allowed_mentions=NO_MENTIONS)
+
+    async def delete_message(self, channel_id: str, message_id: str) -> None:
+        await self._act(self.client.http.delete_message(int(channel_id), int(message_id)))
+
+    async def warn(self, channel_id: str, text: str) -> str:
+        return await self._post(channel_id, text, allowed_mentions=WARNING_MENTIONS)
+
+    async def timeout(self, guild_id: str, member_id: str, seconds: int, reason: str) -> None:
+        until = (discord.utils.utcnow() + timedelta(seconds=seconds)).isoformat()
+        edit = self.client.http.edit_member(
+            int(guild_id), int(member_id), reason=reason, communication_disabled_until=until
+        )
+        await self._act(edit)
+
+    async def kick(self, guild_id: str, member_id: str, reason: str) -> None:
+        await self._act(self.client.http.kick(int(member_id), int(guild_id), reason=reason))
+
+    async def ban(self, guild_id: str, member_id: str, reason: str) -> None:
+        await self._act(self.client.http.ban(int(member_id), int(guild_id), 0, reason=reason))
+
+    @staticmethod
+    async def _act(request: Awaitable[Any]) -> None:
+        try:
+            await request
+        except discord.HTTPException as exc:
+            raise DiscordActionError(describe_http_error(exc), status=exc.status) from exc
 
     async def _post(self, channel_id: str, text: str, **options: Any) -> str:
         # discord.py's HTTP client (its rate limits and retries) without building a
@@ -107,6 +138,7 @@ class GuildmindBot(discord.AutoShardedClient):
         ):
             return
         reference = message.reference
+        facts = _facts(guild, message) if self.pipeline.moderates(guild.id) else None
         inbound = InboundMessage(
             guild_id=guild.id,
             channel_id=message.channel.id,
@@ -124,6 +156,9 @@ class GuildmindBot(discord.AutoShardedClient):
                 if reference and isinstance(reference.resolved, discord.Message)
                 else None
             ),
+            mention_count=len(message.raw_mentions) + len(message.raw_role_mentions) if facts else 0,
+            member_facts=facts[0] if facts else None,
+            bot_facts=facts[1] if facts else None,
         )
         task = asyncio.create_task(self._process(inbound))
         self._tasks.add(task)
@@ -263,3 +298,28 @@ async def run_gateway(stop: asyncio.Event) -> None:
             await runner
     finally:
         refresher.cancel()
+
+
+def _facts(guild: discord.Guild, message: discord.Message) -> tuple[MemberFacts, BotFacts] | None:
+    """What the moderation safety checks need to know about the author and the bot."""
+    author, me = message.author, guild.me
+    if me is None:
+        return None
+    member_permissions = author.guild_permissions if isinstance(author, discord.Member) else None
+    bot_permissions = me.guild_permissions
+    member = MemberFacts(
+        is_owner=author.id == guild.owner_id,
+        is_bot=author.bot,
+        is_self=author.id == me.id,
+        has_administrator=bool(member_permissions and member_permissions.administrator),
+        has_manage_guild=bool(member_permissions and member_permissions.manage_guild),
+        top_role_position=author.top_role.position if isinstance(author, discord.Member) else 0,
+    )
+    bot = BotFacts(
+        top_role_position=me.top_role.position,
+        can_manage_messages=bot_permissions.manage_messages or bot_permissions.administrator,
+        can_kick=bot_permissions.kick_members or bot_permissions.administrator,
+        can_ban=bot_permissions.ban_members or bot_permissions.administrator,
+        can_moderate_members=bot_permissions.moderate_members or bot_permissions.administrator,
+    )
+    return member, bot

@@ -125,9 +125,9 @@ class ModerationPort(Protocol):
 
     async def delete_message(self, channel_id: str, message_id: str) -> None: ...
 
-    async def send(self, channel_id: str, text: str) -> str:
-        """Post ``text``; for moderation warnings the adapter must allow pinging only the
-        user the text names with ``<@id>`` (never @everyone, @here or roles)."""
+    async def warn(self, channel_id: str, text: str) -> str:
+        """Post a warning; the adapter lets it ping the user it names with ``<@id>``, never
+        @everyone, @here or roles."""
         ...
 
     async def timeout(self, guild_id: str, member_id: str, seconds: int, reason: str) -> None: ...
@@ -294,7 +294,7 @@ async def _execute(
         if action == "delete":
             await port.delete_message(message.channel_id, message.message_id)
         elif action == "warn":
-            await port.send(message.channel_id, warning_text(message.member_id, verdict.rule))
+            await port.warn(message.channel_id, warning_text(message.member_id, verdict.rule))
         elif action == "timeout":
             await port.timeout(message.guild_id, message.member_id, TIMEOUT_SECONDS, reason)
         elif action == "kick":

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import OrderedDict, deque
 from dataclasses import dataclass
+from typing import cast
 
 from asgiref.sync import sync_to_async
 
@@ -20,6 +22,14 @@ from assistant.providers.base import Answer, Turn
 from conversations import actions as conversation_actions
 from conversations.actions import Place
 from integrations.discordbot.actions import record_server_error
+from integrations.discordbot.moderation import (
+    BotFacts,
+    MemberFacts,
+    ModeratedMessage,
+    ModerationPort,
+    ModerationResult,
+    moderate_message,
+)
 from integrations.discordbot.port import DiscordActionError, DiscordPort, InteractionPort
 from integrations.discordbot.servers import ServerDirectory, ServerSettings
 from integrations.discordbot.text import split_message, strip_mention
@@ -46,11 +56,22 @@ class InboundMessage:
     bot_name: str = "Guildmind"
     guild_name: str = ""
     reply_to_author_id: int | None = None
+    # Filled by the gateway only when the server moderates (they cost a little to build).
+    mention_count: int = 0
+    member_facts: MemberFacts | None = None
+    bot_facts: BotFacts | None = None
+
+
+# Flood and repeat detectors look at a member's last few messages in the channel, kept in
+# memory for a bounded number of members.
+RECENT_TEXTS = 5
+RECENT_AUTHORS = 10_000
 
 
 class Pipeline:
     def __init__(self, servers: ServerDirectory) -> None:
         self.servers = servers
+        self._recent_texts: OrderedDict[tuple[int, int, int], deque[str]] = OrderedDict()
 
     # --- guard + trigger (hot path: memory only) ------------------------------------
     def wants(self, guild_id: int, channel_id: int, *, author_is_bot: bool, mentions_bot: bool) -> bool:
@@ -63,6 +84,10 @@ class Pipeline:
         if server.moderation_enabled:
             return True
         return self._triggered(server, channel_id, mentions_bot)
+
+    def moderates(self, guild_id: int) -> bool:
+        server = self.servers.by_guild.get(guild_id)
+        return server is not None and server.moderation.enabled
 
     @staticmethod
     def _triggered(server: ServerSettings, channel_id: int, mentions_bot: bool) -> bool:
@@ -81,7 +106,11 @@ class Pipeline:
         server = self.servers.get(message.guild_id)
         if server is None or not server.active or server.workspace_id is None:
             return "ignored:server"
-        # Moderation runs here, before and independently of answering (a later issue).
+        if server.moderation.enabled:
+            # The gateway's port also carries the moderation actions.
+            result = await self._moderate(server, message, cast(ModerationPort, port))
+            if result.deleted:
+                return "moderated:deleted"
         if not self._triggered(server, message.channel_id, message.mentions_bot):
             return "ignored:not-triggered"
         question = strip_mention(message.content, str(message.bot_user_id))
@@ -94,6 +123,33 @@ class Pipeline:
             if not decision.reply:
                 return "skipped:smart"
         return await self._answer(server, message, question, port)
+
+    async def _moderate(
+        self, server: ServerSettings, message: InboundMessage, port: ModerationPort
+    ) -> ModerationResult:
+        """Check the message against the owner's rules (every mode, before answering)."""
+        if message.member_facts is None or message.bot_facts is None:
+            return ModerationResult()
+        key = (message.guild_id, message.channel_id, message.author_id)
+        recent = self._recent_texts.get(key) or deque(maxlen=RECENT_TEXTS)
+        moderated = ModeratedMessage(
+            guild_id=str(message.guild_id),
+            channel_id=str(message.channel_id),
+            message_id=str(message.message_id),
+            member_id=str(message.author_id),
+            member_name=message.author_name,
+            text=message.content,
+            mention_count=message.mention_count,
+            recent_texts=tuple(recent),
+        )
+        recent.append(message.content)
+        self._recent_texts[key] = recent
+        self._recent_texts.move_to_end(key)
+        while len(self._recent_texts) > RECENT_AUTHORS:
+            self._recent_texts.popitem(last=False)
+        return await moderate_message(
+            server.moderation, moderated, message.member_facts, message.bot_facts, port
+        )
 
     async def _answer(
         self, server: ServerSettings, message: InboundMessage, question: str, port: DiscordPort

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from integrations.discordbot.models import DiscordServer
+from integrations.discordbot.moderation import ModerationSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +24,11 @@ class ServerSettings:
     smart_mode: bool
     channel_awareness: bool
     channel_ids: frozenset[int]
-    moderation_enabled: bool
+    moderation: ModerationSettings
+
+    @property
+    def moderation_enabled(self) -> bool:
+        return self.moderation.enabled
 
     @property
     def active(self) -> bool:
@@ -41,7 +46,7 @@ class ServerSettings:
             smart_mode=row.smart_mode,
             channel_awareness=row.channel_awareness,
             channel_ids=frozenset(int(c) for c in row.channel_ids or []),
-            moderation_enabled=row.moderation_enabled,
+            moderation=ModerationSettings.from_server(row),
         )
 
 

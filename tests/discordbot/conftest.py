@@ -12,6 +12,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from devtools.discord_simulator import DiscordSimulator
+from devtools.discord_simulator.permissions import BOT_DEFAULT, MODERATOR
 from integrations.discordbot.endpoints import configure_discord_endpoints, current_discord_endpoints
 from integrations.discordbot.gateway import GuildmindBot
 from integrations.discordbot.models import BotApplication, DiscordServer
@@ -81,7 +82,8 @@ async def running(sim: DiscordSimulator, workspace: Any) -> AsyncIterator[Runnin
     await BotApplication.objects.acreate(application_id=APP_ID, is_shared=True, bot_token=TOKEN)
     source = await sync_to_async(add_text_source)(workspace, title="Help Center", text=FAQ, enqueue=False)
     await sync_to_async(ingest_source)(source.pk)
-    guild = sim.add_guild("Alice's Guild", bot_tokens=[TOKEN])
+    # The bot may moderate (delete, kick, ban, timeout); its role sits above members'.
+    guild = sim.add_guild("Alice's Guild", bot_tokens=[TOKEN], bot_permissions=BOT_DEFAULT | MODERATOR)
     member = sim.add_member(guild.id, "mia")
     servers = ServerDirectory()
     bot = GuildmindBot(pipeline=Pipeline(servers), application_id=APP_ID)

@@ -50,7 +50,7 @@ class FakePort:
     async def delete_message(self, channel_id: str, message_id: str) -> None:
         self._do("delete", channel_id, message_id)
 
-    async def send(self, channel_id: str, text: str) -> str:
+    async def warn(self, channel_id: str, text: str) -> str:
         self._do("warn", channel_id, text)
         return "9000"
 
