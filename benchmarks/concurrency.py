@@ -115,12 +115,6 @@ async def run(mentions: int = 200, latency: float = 1.0, provider: str = "slow")
         bot_cpu = _cpu_seconds(bot.pid) - cpu_before
         sim_cpu = time.process_time() - sim_cpu_before
         latencies = sorted(answered_at[i] - posted_at[i] for i in ids if i in answered_at)
-        if os.environ.get("BENCH_DEBUG"):
-            print("posted", [round(posted_at[i] - started, 3) for i in ids[:: len(ids) // 8]])
-            print(
-                "answered",
-                [round(answered_at[i] - started, 3) for i in ids[:: len(ids) // 8] if i in answered_at],
-            )
         wall = time.perf_counter() - started
     finally:
         bot.terminate()

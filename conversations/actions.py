@@ -118,16 +118,3 @@ def record_reply(
         )
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     return message
-
-
-def recent_turns(conversation: Conversation, *, before: Message, limit: int | None = None) -> list[Turn]:
-    """The conversation's last ``limit`` messages before ``before``, oldest first."""
-    limit = settings.AI_HISTORY_TURNS if limit is None else limit
-    if limit <= 0:
-        return []
-    rows = list(
-        conversation.messages.filter(id__lt=before.id)
-        .order_by("-id")
-        .values("role", "text", "author_name")[:limit]
-    )
-    return [Turn(role=row["role"], text=row["text"], author=row["author_name"]) for row in reversed(rows)]  # type: ignore[arg-type]
