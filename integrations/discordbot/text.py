@@ -28,13 +28,6 @@ def split_message(text: str, limit: int = DISCORD_MESSAGE_LIMIT) -> list[str]:
     return [piece for piece in pieces if piece] or [""]
 
 
-_MENTION = re.compile(r"<@!?(\d+)>")
-
-
 def strip_mention(content: str, user_id: str) -> str:
     """The message text without mentions of ``user_id`` (the bot)."""
     return re.sub(rf"<@!?{re.escape(user_id)}>", " ", content).strip()
-
-
-def count_mentions(content: str) -> int:
-    return len(_MENTION.findall(content))

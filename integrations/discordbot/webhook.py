@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
-DEFAULT_MAX_BODY_BYTES = 65536
 # How long a public key read from the database is trusted: a key changed in the dashboard
 # applies within this many seconds, without a query per request in between.
 KEY_CACHE_SECONDS = 5.0
@@ -110,7 +109,7 @@ async def interactions_webhook(request: HttpRequest) -> HttpResponse:
     interaction, otherwise 200 with the interaction response."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    limit = int(getattr(settings, "DISCORD_WEBHOOK_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
+    limit = settings.DISCORD_WEBHOOK_MAX_BODY_BYTES
     if _declared_length(request) > limit:
         return _too_large(limit)
     body = request.read(limit + 1)  # the ASGI handler has buffered it already

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from integrations.discordbot.text import count_mentions, split_message, strip_mention
+from integrations.discordbot.text import split_message, strip_mention
 
 
 def test_it_keeps_short_text_whole() -> None:
@@ -24,4 +24,3 @@ def test_it_hard_cuts_text_without_spaces() -> None:
 
 def test_it_strips_both_mention_forms_of_the_bot_only() -> None:
     assert strip_mention("<@42> hi <@!42> <@7>", "42") == "hi   <@7>"
-    assert count_mentions("<@1> <@!2> <@&3>") == 2
