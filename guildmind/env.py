@@ -80,3 +80,17 @@ def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
     if value not in choices:
         raise ConfigError(f"{name}={value!r} must be one of: {', '.join(choices)}")
     return value
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate such as "6/minute" or "100/hour", validated; "" when set to off."""
+    value = env_str(name, default).strip()
+    if value.lower() in {"off", "none", "0"}:
+        return ""
+    from limits import parse
+
+    try:
+        parse(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={value!r} is not a rate: use e.g. 6/minute or 100/hour, or off") from exc
+    return value

@@ -16,6 +16,7 @@ from guildmind.env import (
     env_float,
     env_int,
     env_list,
+    env_rate,
     env_str,
 )
 
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "knowledge",
     "assistant",
     "conversations",
+    "usage",
     "integrations.discordbot",
 ]
 
@@ -232,6 +234,17 @@ PIPELINE_CONCURRENCY = env_int("PIPELINE_CONCURRENCY", 256, minimum=1)
 DISCORD_WEBHOOK_MAX_BODY_BYTES = env_int("DISCORD_WEBHOOK_MAX_BODY_BYTES", 65536, minimum=1024)
 # Threads the gateway runs database work in.
 GATEWAY_DB_THREADS = env_int("GATEWAY_DB_THREADS", 4, minimum=1)
+# Answers per member and per channel ("6/minute", "100/hour"; "off" disables), the
+# notices a limited member gets, and where the windows live (memory, or a Redis URL such
+# as async+redis://127.0.0.1:6379/1 to share them between processes).
+RATE_LIMIT_MEMBER = env_rate("RATE_LIMIT_MEMBER", "6/minute")
+RATE_LIMIT_CHANNEL = env_rate("RATE_LIMIT_CHANNEL", "30/minute")
+RATE_LIMIT_NOTICE = env_rate("RATE_LIMIT_NOTICE", "1/minute")
+RATE_LIMIT_STORAGE = env_str("RATE_LIMIT_STORAGE", "async+memory://")
+RATE_LIMIT_NAMESPACE = env_str("RATE_LIMIT_NAMESPACE", HUEY_NAME)
+# Channel awareness: messages remembered per channel, and channels remembered per process.
+CHANNEL_MEMORY_MESSAGES = env_int("CHANNEL_MEMORY_MESSAGES", 20, minimum=0)
+CHANNEL_MEMORY_CHANNELS = env_int("CHANNEL_MEMORY_CHANNELS", 10000, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -52,6 +53,12 @@ def _no_network() -> Iterator[None]:
     yield
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _own_rate_limits(settings: Any) -> None:
+    """Each test gets its own answer-rate windows (they may live in a shared Redis)."""
+    settings.RATE_LIMIT_NAMESPACE = f"test-{uuid.uuid4().hex}"
 
 
 @pytest.fixture

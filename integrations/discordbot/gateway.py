@@ -13,6 +13,7 @@ import discord
 from discord.http import handle_message_parameters
 
 from integrations.discordbot.actions import ensure_shared_application, record_guild_joined, record_guild_left
+from integrations.discordbot.channel_memory import Seen
 from integrations.discordbot.commands import ASK_COMMAND
 from integrations.discordbot.interactions import ASK, claim_gateway_interaction, finish_interaction
 from integrations.discordbot.moderation import BotFacts, MemberFacts
@@ -132,12 +133,21 @@ class GuildmindBot(discord.AutoShardedClient):
         me = self.user
         if guild is None or me is None:
             return
+        if message.is_system():
+            return  # joins, boosts, pins: nothing to answer or moderate
+        # Webhook posts come from other programs: treated like bots, so no loop can form.
+        author_is_bot = message.author.bot or message.webhook_id is not None
+        reference = message.reference
+        replied = (
+            reference.resolved if reference and isinstance(reference.resolved, discord.Message) else None
+        )
+        if self.pipeline.remembers(guild.id):
+            self.pipeline.observe(guild.id, message.channel.id, _seen(message, me.id, author_is_bot, replied))
         mentions_bot = any(user.id == me.id for user in message.mentions)
         if not self.pipeline.wants(
-            guild.id, message.channel.id, author_is_bot=message.author.bot, mentions_bot=mentions_bot
+            guild.id, message.channel.id, author_is_bot=author_is_bot, mentions_bot=mentions_bot
         ):
             return
-        reference = message.reference
         facts = _facts(guild, message) if self.pipeline.moderates(guild.id) else None
         inbound = InboundMessage(
             guild_id=guild.id,
@@ -145,17 +155,14 @@ class GuildmindBot(discord.AutoShardedClient):
             message_id=message.id,
             author_id=message.author.id,
             author_name=message.author.display_name,
-            author_is_bot=message.author.bot,
+            author_is_bot=author_is_bot,
             content=message.content,
             mentions_bot=mentions_bot,
             bot_user_id=me.id,
             bot_name=me.display_name,
             guild_name=guild.name,
-            reply_to_author_id=(
-                reference.resolved.author.id
-                if reference and isinstance(reference.resolved, discord.Message)
-                else None
-            ),
+            reply_to_author_id=replied.author.id if replied else None,
+            mentions_others=any(user.id not in (me.id, message.author.id) for user in message.mentions),
             mention_count=len(message.raw_mentions) + len(message.raw_role_mentions) if facts else 0,
             member_facts=facts[0] if facts else None,
             bot_facts=facts[1] if facts else None,
@@ -298,6 +305,20 @@ async def run_gateway(stop: asyncio.Event) -> None:
             await runner
     finally:
         refresher.cancel()
+
+
+def _seen(message: discord.Message, my_id: int, author_is_bot: bool, replied: discord.Message | None) -> Seen:
+    return Seen(
+        message_id=message.id,
+        author_id=message.author.id,
+        author_name=message.author.display_name,
+        text=message.content,
+        from_self=message.author.id == my_id,
+        from_bot=author_is_bot,
+        reply_to_message_id=message.reference.message_id if message.reference else None,
+        reply_to_author_id=replied.author.id if replied else None,
+        mentioned_ids=frozenset(message.raw_mentions),
+    )
 
 
 def _facts(guild: discord.Guild, message: discord.Message) -> tuple[MemberFacts, BotFacts] | None:

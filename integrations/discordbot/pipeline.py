@@ -12,9 +12,11 @@ import contextlib
 import logging
 from collections import OrderedDict, deque
 from dataclasses import dataclass
+from time import monotonic
 from typing import cast
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 
 from accounts.models import Workspace
 from assistant import answering
@@ -22,6 +24,7 @@ from assistant.providers.base import Answer, Turn
 from conversations import actions as conversation_actions
 from conversations.actions import Place
 from integrations.discordbot.actions import record_server_error
+from integrations.discordbot.channel_memory import ChannelMemory, Seen
 from integrations.discordbot.moderation import (
     BotFacts,
     MemberFacts,
@@ -31,8 +34,11 @@ from integrations.discordbot.moderation import (
     moderate_message,
 )
 from integrations.discordbot.port import DiscordActionError, DiscordPort, InteractionPort
+from integrations.discordbot.rate_limits import answer_limits
 from integrations.discordbot.servers import ServerDirectory, ServerSettings
 from integrations.discordbot.text import split_message, strip_mention
+from usage.actions import record_usage
+from usage.models import UsageEvent
 
 log = logging.getLogger(__name__)
 
@@ -56,22 +62,28 @@ class InboundMessage:
     bot_name: str = "Guildmind"
     guild_name: str = ""
     reply_to_author_id: int | None = None
+    # Someone other than the bot and the author is mentioned: the message is for them.
+    mentions_others: bool = False
     # Filled by the gateway only when the server moderates (they cost a little to build).
     mention_count: int = 0
     member_facts: MemberFacts | None = None
     bot_facts: BotFacts | None = None
 
 
-# Flood and repeat detectors look at a member's last few messages in the channel, kept in
-# memory for a bounded number of members.
+# Flood and repeat detectors look at a member's last few messages in the channel from the
+# last RECENT_SECONDS, kept in memory for a bounded number of members.
 RECENT_TEXTS = 5
+RECENT_SECONDS = 20.0
 RECENT_AUTHORS = 10_000
 
 
 class Pipeline:
-    def __init__(self, servers: ServerDirectory) -> None:
+    def __init__(self, servers: ServerDirectory, memory: ChannelMemory | None = None) -> None:
         self.servers = servers
-        self._recent_texts: OrderedDict[tuple[int, int, int], deque[str]] = OrderedDict()
+        self.memory = memory or ChannelMemory(
+            per_channel=settings.CHANNEL_MEMORY_MESSAGES, channels=settings.CHANNEL_MEMORY_CHANNELS
+        )
+        self._recent_texts: OrderedDict[tuple[int, int, int], deque[tuple[float, str]]] = OrderedDict()
 
     # --- guard + trigger (hot path: memory only) ------------------------------------
     def wants(self, guild_id: int, channel_id: int, *, author_is_bot: bool, mentions_bot: bool) -> bool:
@@ -88,6 +100,20 @@ class Pipeline:
     def moderates(self, guild_id: int) -> bool:
         server = self.servers.by_guild.get(guild_id)
         return server is not None and server.moderation.enabled
+
+    def remembers(self, guild_id: int) -> bool:
+        """Whether the channel memory keeps this server's messages (every message of it,
+        the bot's own and other bots' included): for channel awareness, and in
+        all-messages mode to notice a person answering before the bot does."""
+        server = self.servers.by_guild.get(guild_id)
+        return (
+            server is not None
+            and server.active
+            and (server.channel_awareness or server.response_mode == "all")
+        )
+
+    def observe(self, guild_id: int, channel_id: int, seen: Seen) -> None:
+        self.memory.remember(guild_id, channel_id, seen)
 
     @staticmethod
     def _triggered(server: ServerSettings, channel_id: int, mentions_bot: bool) -> bool:
@@ -109,6 +135,9 @@ class Pipeline:
         if server.moderation.enabled:
             # The gateway's port also carries the moderation actions.
             result = await self._moderate(server, message, cast(ModerationPort, port))
+            if server.moderation.rules.strip():  # each check is one message of usage
+                key = f"moderation:{message.message_id}"
+                await db(record_usage)(server.workspace_id, UsageEvent.Kind.MODERATION, key)
             if result.deleted:
                 return "moderated:deleted"
         if not self._triggered(server, message.channel_id, message.mentions_bot):
@@ -116,13 +145,37 @@ class Pipeline:
         question = strip_mention(message.content, str(message.bot_user_id))
         if not question:
             return "ignored:empty"
-        if server.response_mode == "all" and server.smart_mode and not message.mentions_bot:
+        unprompted = not message.mentions_bot
+        if unprompted and _between_members(message):
+            return "skipped:between-members"
+        history = self._channel_history(server, message)
+        if unprompted and server.smart_mode:
             decision = await answering.decide_reply(
-                workspace_id=server.workspace_id, question=question, history=[]
+                workspace_id=server.workspace_id, question=question, history=history or []
             )
             if not decision.reply:
                 return "skipped:smart"
-        return await self._answer(server, message, question, port)
+        limited = await answer_limits().check(message.guild_id, message.channel_id, message.author_id)
+        if limited is not None:
+            if limited.notify:
+                with contextlib.suppress(DiscordActionError):
+                    await port.reply(
+                        str(message.channel_id), str(message.message_id), limited.notice(message.author_name)
+                    )
+            return f"limited:{limited.scope}"
+        return await self._answer(server, message, question, port, history)
+
+    def _channel_history(self, server: ServerSettings, message: InboundMessage) -> list[Turn] | None:
+        """With channel awareness, the channel's recent conversation from everyone; else None
+        (the member's own thread is read from the conversation log)."""
+        if not server.channel_awareness:
+            return None
+        return self.memory.turns(
+            message.guild_id,
+            message.channel_id,
+            before_message_id=message.message_id,
+            bot_name=message.bot_name,
+        )
 
     async def _moderate(
         self, server: ServerSettings, message: InboundMessage, port: ModerationPort
@@ -132,6 +185,7 @@ class Pipeline:
             return ModerationResult()
         key = (message.guild_id, message.channel_id, message.author_id)
         recent = self._recent_texts.get(key) or deque(maxlen=RECENT_TEXTS)
+        now = monotonic()
         moderated = ModeratedMessage(
             guild_id=str(message.guild_id),
             channel_id=str(message.channel_id),
@@ -140,9 +194,9 @@ class Pipeline:
             member_name=message.author_name,
             text=message.content,
             mention_count=message.mention_count,
-            recent_texts=tuple(recent),
+            recent_texts=tuple(text for at, text in recent if now - at <= RECENT_SECONDS),
         )
-        recent.append(message.content)
+        recent.append((now, message.content))
         self._recent_texts[key] = recent
         self._recent_texts.move_to_end(key)
         while len(self._recent_texts) > RECENT_AUTHORS:
@@ -152,11 +206,17 @@ class Pipeline:
         )
 
     async def _answer(
-        self, server: ServerSettings, message: InboundMessage, question: str, port: DiscordPort
+        self,
+        server: ServerSettings,
+        message: InboundMessage,
+        question: str,
+        port: DiscordPort,
+        history: list[Turn] | None,
     ) -> str:
         assert server.workspace_id is not None
         turn = await _converse(
             server,
+            history=history,
             channel_id=message.channel_id,
             member_id=message.author_id,
             member_name=message.author_name,
@@ -168,6 +228,11 @@ class Pipeline:
         if turn is None:
             return "ignored:duplicate"
         recorded, answer = turn
+        if not message.mentions_bot and self.memory.answered_by_someone_else(
+            message.guild_id, message.channel_id, message.message_id, message.author_id
+        ):
+            # A person answered while the AI was thinking: don't talk over them.
+            return "skipped:answered-by-someone"
         text = answering.format_reply(answer)
         try:
             await self._deliver(port, message, text)
@@ -175,8 +240,12 @@ class Pipeline:
             log.warning("could not reply in guild %s: %s", message.guild_id, exc.reason)
             await db(record_server_error)(str(message.guild_id), f"Could not reply: {exc.reason}")
             return "failed:deliver"
-        await db(conversation_actions.record_reply)(
-            recorded.conversation, text=text, author_name=message.bot_name, sources=answer.sources
+        await db(_record_answer)(
+            recorded,
+            answer,
+            text,
+            author_name=message.bot_name,
+            usage_key=f"reply:{message.message_id}",
         )
         return _outcome(answer)
 
@@ -232,7 +301,10 @@ async def _handle_ask(ask: AskRequest, server: ServerSettings | None, port: Inte
     if not question:
         await port.edit_response(EMPTY_QUESTION)
         return "ignored:empty"
-    # Moderation of the question runs here, before answering (a later issue).
+    limited = await answer_limits().check(ask.guild_id, ask.channel_id, ask.user_id)
+    if limited is not None:
+        await port.edit_response(limited.notice(ask.user_name))
+        return f"limited:{limited.scope}"
     turn = await _converse(
         server,
         channel_id=ask.channel_id,
@@ -250,8 +322,12 @@ async def _handle_ask(ask: AskRequest, server: ServerSettings | None, port: Inte
     await port.edit_response(first)
     for piece in rest:
         await port.follow_up(piece)
-    await db(conversation_actions.record_reply)(
-        recorded.conversation, text=text, author_name=ask.bot_name, sources=answer.sources
+    await db(_record_answer)(
+        recorded,
+        answer,
+        text,
+        author_name=ask.bot_name,
+        usage_key=f"reply:interaction:{ask.interaction_id}",
     )
     return _outcome(answer)
 
@@ -266,9 +342,11 @@ async def _converse(
     external_id: str,
     bot_name: str,
     place_name: str = "",
+    history: list[Turn] | None = None,
 ) -> tuple[conversation_actions.Recorded, Answer] | None:
     """Record the member's question and answer it from the workspace's knowledge with the
-    member's context. None when the question was already recorded (a redelivery)."""
+    member's context (``history``, or else the member's own recent turns here). None when
+    the question was already recorded (a redelivery)."""
     assert server.workspace_id is not None
     place = Place(
         workspace_id=server.workspace_id,
@@ -277,7 +355,8 @@ async def _converse(
         channel_id=str(channel_id),
         place_name=place_name or server.name,
     )
-    history, instructions = await db(_context)(place, str(member_id))
+    member_history, instructions = await db(_context)(place, str(member_id), history is None)
+    history = member_history if history is None else history
     # Recording the message and answering it run side by side: the write waits for the
     # database's single writer, the answer for the AI; neither waits for both.
     answering_task = asyncio.create_task(
@@ -302,12 +381,32 @@ async def _converse(
     return recorded, await answering_task
 
 
-def _context(place: Place, member_id: str) -> tuple[list[Turn], str]:
-    """What answering needs from the database: the member's recent turns and the
-    workspace's instructions, in one trip to a database thread."""
-    history = conversation_actions.member_context(place, member_id)
+def _context(place: Place, member_id: str, with_history: bool) -> tuple[list[Turn], str]:
+    """What answering needs from the database: the member's recent turns (when wanted) and
+    the workspace's instructions, in one trip to a database thread."""
+    history = conversation_actions.member_context(place, member_id) if with_history else []
     workspace = Workspace.objects.filter(pk=place.workspace_id)
     return history, workspace.values_list("ai_instructions", flat=True).first() or ""
+
+
+def _record_answer(
+    recorded: conversation_actions.Recorded, answer: Answer, text: str, *, author_name: str, usage_key: str
+) -> None:
+    """Log the delivered reply and count it (an apology for a failure is not counted),
+    in one trip to a database thread."""
+    conversation_actions.record_reply(
+        recorded.conversation, text=text, author_name=author_name, sources=answer.sources
+    )
+    if not answer.failed:
+        record_usage(recorded.conversation.workspace_id, UsageEvent.Kind.REPLY, usage_key)
+
+
+def _between_members(message: InboundMessage) -> bool:
+    """A reply to another member, or a message mentioning someone else: members talking
+    to each other, where an unprompted bot would only be talking over them."""
+    replied = message.reply_to_author_id
+    to_someone_else = replied is not None and replied not in (message.bot_user_id, message.author_id)
+    return to_someone_else or message.mentions_others
 
 
 def _outcome(answer: Answer) -> str:
