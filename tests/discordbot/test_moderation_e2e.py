@@ -4,11 +4,18 @@ rules to members' messages in every response mode."""
 from __future__ import annotations
 
 import asyncio
+import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
 
+from assistant.wordlists import SLURS
+from devtools.discord_simulator import Call
+from devtools.discord_simulator import permissions as perms
+from devtools.discord_simulator.gateway import GUILDS
+from devtools.discord_simulator.payloads import role_payload
 from integrations.discordbot.models import DiscordServer, ModerationEntry
 from tests.discordbot.conftest import APP_ID, Running
 
@@ -17,12 +24,86 @@ pytestmark = pytest.mark.django_db(transaction=True)
 RULES = "1. No spam or advertising, including Discord invite links.\n2. No shouting in all caps.\n3. Be kind."
 SHOUTING = "THIS IS THE BEST SERVER EVER AND EVERYONE MUST JOIN RIGHT NOW"
 SPAM = "Join my server discord.gg/freenitro for free nitro!!!"
+# The local provider recommends a ban for a slur, when a rule forbids them.
+RULES_WITH_SLURS = RULES + "\n4. No slurs or hate speech."
+SLUR = f"you are a {sorted(SLURS)[0]}"
+ACTIONS = ("delete", "warn", "timeout", "kick", "ban")
+# Discord calls that moderate a member or their message (replies and /ask sync are not these).
+MODERATION_CALLS = (
+    ("DELETE", re.compile(r"^/channels/\d+/messages/\d+$")),  # delete a message
+    ("PATCH", re.compile(r"^/guilds/\d+/members/\d+$")),  # timeout
+    ("DELETE", re.compile(r"^/guilds/\d+/members/\d+$")),  # kick
+    ("PUT", re.compile(r"^/guilds/\d+/bans/\d+$")),  # ban
+)
 
 
 async def moderate(running: Running, **settings: Any) -> None:
     values = {"moderation_enabled": True, "moderation_rules": RULES, **settings}
     await DiscordServer.objects.filter(guild_id=running.guild.id).aupdate(**values)
     await sync_to_async(running.bot.pipeline.servers.refresh)()
+
+
+def toggles(*enabled: str) -> dict[str, bool]:
+    """The owner's action toggles: exactly ``enabled`` on."""
+    return {f"moderation_{action}": action in enabled for action in ACTIONS}
+
+
+def moderation_calls(running: Running) -> list[Call]:
+    return [
+        call
+        for call in running.sim.calls
+        if any(call.method == method and path.search(call.path) for method, path in MODERATION_CALLS)
+    ]
+
+
+def kick_calls(running: Running, member_id: str) -> list[Call]:
+    path = f"/guilds/{running.guild.id}/members/{member_id}"
+    return [c for c in running.sim.calls if (c.method, c.path) == ("DELETE", path)]
+
+
+def ban_calls(running: Running, member_id: str) -> list[Call]:
+    path = f"/guilds/{running.guild.id}/bans/{member_id}"
+    return [c for c in running.sim.calls if (c.method, c.path) == ("PUT", path)]
+
+
+async def entries() -> list[tuple[str, str, str]]:
+    rows = ModerationEntry.objects.order_by("id").values_list("action", "outcome", "outcome_detail")
+    return await sync_to_async(lambda: list(rows))()
+
+
+async def announce_roles(running: Running) -> None:
+    """Send the role events Discord sends when roles are created or changed.
+
+    The simulator's world-building helpers (``add_role``, ``add_member(administrator=True)``,
+    ``set_bot_permissions``) change roles without a gateway event, so without this the
+    connected bot would judge members and itself by the roles it saw at connect time."""
+    cached = running.bot.get_guild(int(running.guild.id))
+    assert cached is not None
+    for role in running.guild.roles.values():
+        event = "GUILD_ROLE_UPDATE" if cached.get_role(int(role.id)) else "GUILD_ROLE_CREATE"
+        payload = {"guild_id": running.guild.id, "role": role_payload(role)}
+        running.sim.hub.dispatch([APP_ID], running.guild.id, event, payload, intent=GUILDS)
+
+    def in_sync() -> bool:
+        for role in running.guild.roles.values():
+            seen = cached.get_role(int(role.id))
+            if seen is None or (seen.permissions.value, seen.position) != (role.permissions, role.position):
+                return False
+        return True
+
+    await until(in_sync)
+
+
+async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise TimeoutError("the condition never held")
+
+
+def bot_role_position(running: Running) -> int:
+    return next(r.position for r in running.guild.roles.values() if r.bot_id == APP_ID)
 
 
 async def post(running: Running, content: str, author_id: str | None = None, **kw: Any) -> dict[str, Any]:
@@ -112,3 +193,165 @@ async def test_repeated_spam_escalates_to_a_kick_but_never_to_a_ban_left_off(run
     assert not [c for c in running.sim.calls if "/bans/" in c[1]]
     actions = [e.action async for e in ModerationEntry.objects.order_by("id")]
     assert actions == ["delete", "delete", "kick"]
+
+
+# --- kick and ban ---------------------------------------------------------------------------
+
+
+async def test_a_slur_gets_the_member_banned_when_ban_is_enabled(running: Running) -> None:
+    await moderate(running, moderation_rules=RULES_WITH_SLURS, **toggles("ban"))
+    member_id = running.member.user.id
+
+    await post(running, SLUR)
+
+    assert len(ban_calls(running, member_id)) == 1
+    assert member_id in running.guild.bans and running.sim.member(running.guild.id, member_id) is None
+    assert await entries() == [("ban", "done", "")]
+    (audit,) = running.sim.audit_log(running.guild.id)
+    assert (audit["action"], audit["target_id"]) == ("member_ban_add", member_id)
+    assert "slurs" in audit["reason"]
+
+
+async def test_a_slur_gets_the_member_kicked_when_kick_is_enabled_and_ban_is_not(running: Running) -> None:
+    await moderate(running, moderation_rules=RULES_WITH_SLURS, **toggles("kick"))
+    member_id = running.member.user.id
+
+    await post(running, SLUR)
+
+    assert len(kick_calls(running, member_id)) == 1
+    assert running.sim.member(running.guild.id, member_id) is None
+    assert member_id not in running.guild.bans and not ban_calls(running, member_id)
+    assert await entries() == [("kick", "done", "")]
+
+
+async def test_a_slur_is_only_deleted_when_kick_and_ban_are_disabled(running: Running) -> None:
+    await moderate(running, moderation_rules=RULES_WITH_SLURS, **toggles("delete"))
+    member_id = running.member.user.id
+
+    message = await post(running, SLUR)
+
+    assert running.sim.is_deleted(message["id"])
+    assert not kick_calls(running, member_id) and not ban_calls(running, member_id)
+    assert running.sim.member(running.guild.id, member_id) is not None
+    assert await entries() == [("delete", "done", "")]
+
+
+async def test_repeated_slurs_never_escalate_to_a_disabled_kick_or_ban(running: Running) -> None:
+    await moderate(running, moderation_rules=RULES_WITH_SLURS, **toggles("delete", "warn", "timeout"))
+    member_id = running.member.user.id
+
+    for n in range(3):
+        await post(running, f"{SLUR} {n}")
+
+    assert not kick_calls(running, member_id) and not ban_calls(running, member_id)
+    assert running.sim.member(running.guild.id, member_id) is not None
+    assert member_id not in running.guild.bans
+    actions = {action for action, _, _ in await entries()}
+    assert actions == {"delete", "timeout"}
+
+
+# --- protected members ----------------------------------------------------------------------
+
+
+def _administrator(running: Running) -> str:
+    return running.sim.add_member(running.guild.id, "ada", administrator=True).user.id
+
+
+def _server_manager(running: Running) -> str:
+    running.sim.add_role(running.guild.id, "Managers", perms.MANAGE_GUILD, 1)
+    return running.sim.add_member(running.guild.id, "max", roles=("Managers",)).user.id
+
+
+def _above_the_bot(running: Running) -> str:
+    # No moderation permissions at all: only the role hierarchy protects this member.
+    running.sim.add_role(running.guild.id, "Veterans", 0, bot_role_position(running) + 1)
+    return running.sim.add_member(running.guild.id, "vic", roles=("Veterans",)).user.id
+
+
+@pytest.mark.parametrize(
+    ("make_member", "reason"),
+    [
+        (_administrator, "the member has the Administrator permission"),
+        (_server_manager, "the member has the Manage Server permission"),
+        (_above_the_bot, "the member's top role is at or above the bot's"),
+    ],
+)
+async def test_a_protected_member_is_never_touched_and_the_skip_is_logged(
+    running: Running, make_member: Callable[[Running], str], reason: str
+) -> None:
+    await moderate(running, moderation_rules=RULES_WITH_SLURS, **toggles(*ACTIONS))
+    member_id = make_member(running)
+    await announce_roles(running)
+
+    message = await post(running, SLUR, author_id=member_id)
+
+    assert moderation_calls(running) == []
+    assert not running.sim.is_deleted(message["id"])
+    assert running.sim.member(running.guild.id, member_id) is not None
+    assert await entries() == [("ban", "skipped", reason)]
+
+
+async def test_another_bot_is_never_touched_nor_logged(running: Running) -> None:
+    await moderate(running, moderation_rules=RULES_WITH_SLURS, **toggles(*ACTIONS))
+    other_bot = running.sim.add_member(running.guild.id, "otherbot", bot=True)
+
+    message = await post(running, SLUR, author_id=other_bot.user.id)
+
+    assert moderation_calls(running) == []
+    assert not running.sim.is_deleted(message["id"])
+    assert running.sim.member(running.guild.id, other_bot.user.id) is not None
+    # The pipeline drops bots' messages before moderation, so nothing is logged either.
+    assert await entries() == []
+
+
+# --- missing permissions --------------------------------------------------------------------
+
+
+async def test_delete_without_manage_messages_is_logged_as_failed_without_calling_discord(
+    running: Running,
+) -> None:
+    everything_but_manage_messages = perms.BOT_DEFAULT | (perms.MODERATOR & ~perms.MANAGE_MESSAGES)
+    running.sim.set_bot_permissions(running.guild.id, APP_ID, everything_but_manage_messages)
+    await announce_roles(running)
+    await moderate(running, **toggles("delete"))
+
+    message = await post(running, SPAM)
+
+    assert not running.sim.is_deleted(message["id"])
+    assert moderation_calls(running) == []
+    assert await entries() == [("delete", "failed", "the bot lacks the Manage Messages permission")]
+
+
+async def test_ban_without_ban_members_is_logged_as_failed_without_calling_discord(running: Running) -> None:
+    running.sim.set_bot_permissions(
+        running.guild.id, APP_ID, perms.BOT_DEFAULT | (perms.MODERATOR & ~perms.BAN_MEMBERS)
+    )
+    await announce_roles(running)
+    await moderate(running, moderation_rules=RULES_WITH_SLURS, **toggles("delete", "ban"))
+    member_id = running.member.user.id
+
+    message = await post(running, SLUR)
+
+    # The delete the bot may do still happens; the ban it may not is never attempted.
+    assert running.sim.is_deleted(message["id"])
+    assert not ban_calls(running, member_id)
+    assert running.sim.member(running.guild.id, member_id) is not None
+    assert await entries() == [
+        ("delete", "done", ""),
+        ("ban", "failed", "the bot lacks the Ban Members permission"),
+    ]
+
+
+async def test_ordinary_messages_spread_over_time_are_not_a_flood(
+    running: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await moderate(running, moderation_delete=True)
+    clock = [1000.0]
+    monkeypatch.setattr("integrations.discordbot.pipeline.monotonic", lambda: clock[0])
+    spread = []
+    for n in range(7):
+        spread.append(await post(running, f"still here, update {n}"))
+        clock[0] += 60
+    assert not any(running.sim.is_deleted(m["id"]) for m in spread)
+    burst = [await post(running, f"quick {n}") for n in range(6)]  # six within a second
+    assert running.sim.is_deleted(burst[-1]["id"])
