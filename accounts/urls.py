@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views
+from integrations.discordbot import dashboard
 
 urlpatterns = [
     path("", views.overview, name="home"),
@@ -11,6 +12,8 @@ urlpatterns = [
     path("playground/clear/", views.playground_clear, name="playground_clear"),
     path("knowledge/", views.knowledge, name="knowledge"),
     path("knowledge/<int:source_id>/", views.knowledge_source, name="knowledge_source"),
+    path("discord/servers/", dashboard.servers, name="discord_servers"),
+    path("discord/servers/<int:server_id>/moderation/", dashboard.moderation_log, name="moderation_log"),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),

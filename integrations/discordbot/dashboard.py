@@ -1,0 +1,101 @@
+"""Dashboard pages of the Discord integration: the workspace's servers and each server's
+moderation log.
+
+Like every dashboard view, these are login_required and scope their queries by
+``get_workspace_for(request)``, so a server of another workspace is simply not found (404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from accounts.actions import get_workspace_for
+from integrations.discordbot.models import DiscordServer, ModerationEntry
+from integrations.discordbot.moderation_log import server_log
+
+ENTRIES_PER_PAGE = 50
+MEMBER_FILTER_MAX = 100
+# How much of an unknown filter value is echoed back in the notice.
+ECHO_CHARS = 40
+
+
+class ModerationLogFilter(forms.Form):
+    """The log's GET filters; each one is optional and an invalid one is ignored alone."""
+
+    action = forms.ChoiceField(
+        required=False,
+        choices=[("", "All actions"), *ModerationEntry.Action.choices],
+    )
+    member = forms.CharField(
+        required=False,
+        max_length=MEMBER_FILTER_MAX,
+        strip=True,
+        widget=forms.TextInput(attrs={"placeholder": "Member name or id"}),
+    )
+
+
+@login_required
+@require_GET
+def servers(request: HttpRequest) -> HttpResponse:
+    workspace = get_workspace_for(request)
+    context = {
+        "workspace": workspace,
+        "servers": DiscordServer.objects.filter(workspace=workspace).order_by("name", "guild_id"),
+    }
+    return render(request, "discord/servers.html", context)
+
+
+@login_required
+@require_GET
+def moderation_log(request: HttpRequest, server_id: int) -> HttpResponse:
+    workspace = get_workspace_for(request)
+    server = get_object_or_404(DiscordServer, id=server_id, workspace=workspace)
+    form = ModerationLogFilter(request.GET)
+    form.is_valid()
+    action, member, notices = _valid_filters(form)
+    entries = _filtered_entries(server, action=action, member=member)
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    filters = {key: value for key, value in (("action", action), ("member", member)) if value}
+    context: dict[str, Any] = {
+        "workspace": workspace,
+        "server": server,
+        "form": form,
+        "notices": notices,
+        "filtering": bool(filters),
+        "filter_query": urlencode(filters),
+        "page": page,
+        "entries_per_page": ENTRIES_PER_PAGE,
+    }
+    return render(request, "discord/moderation_log.html", context)
+
+
+def _valid_filters(form: ModerationLogFilter) -> tuple[str, str, list[str]]:
+    """The action and member filters that passed validation, and a plain-words notice for
+    each one that did not (that filter is then ignored, never an error page)."""
+    notices: list[str] = []
+    cleaned = getattr(form, "cleaned_data", {})
+    if "action" in form.errors:
+        given = form.data.get("action", "")[:ECHO_CHARS]
+        notices.append(f"“{given}” is not an action the moderation log records, so every action is shown.")
+    if "member" in form.errors:
+        notices.append(
+            f"A member filter is at most {MEMBER_FILTER_MAX} characters, so every member is shown."
+        )
+    return cleaned.get("action", ""), cleaned.get("member", ""), notices
+
+
+def _filtered_entries(server: DiscordServer, *, action: str, member: str) -> QuerySet[ModerationEntry]:
+    """Newest first; ``member`` matches a member id exactly or a name case-insensitively."""
+    entries = server_log(server, action=action)
+    if member:
+        entries = entries.filter(Q(member_id=member) | Q(member_name__icontains=member))
+    return entries
