@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -35,19 +35,32 @@ class Recorded:
     message: Message
     # False when the same external message was already recorded (a redelivered event).
     created: bool
+    # The conversation's turns before this message, when asked for.
+    history: list[Turn] = field(default_factory=list)
 
 
 def record_member_message(
-    place: Place, *, member_id: str, member_name: str, text: str, external_id: str | None
+    place: Place,
+    *,
+    member_id: str,
+    member_name: str,
+    text: str,
+    external_id: str | None,
+    history_limit: int = 0,
 ) -> Recorded:
     """Log a member's message in their current conversation (opening one if needed).
 
     A message whose ``external_id`` was already recorded for this member and place is not
     recorded again: ``created`` is False and the caller should not answer it twice.
+    With ``history_limit``, ``history`` holds the conversation's last turns before this
+    message (read in the same transaction: one trip for both).
     """
     now = timezone.now()
+    history: list[Turn] = []
     with write_transaction():
         conversation = _open_conversations(place, member_id, now).select_for_update().first()
+        if conversation is not None and history_limit > 0:
+            history = _last_turns(conversation, history_limit)
         if conversation is None:
             conversation = Conversation.objects.create(
                 workspace_id=place.workspace_id,
@@ -75,7 +88,7 @@ def record_member_message(
         except IntegrityError:
             existing = conversation.messages.get(external_id=external_id)
             return Recorded(conversation, existing, created=False)
-    return Recorded(conversation, message, created=True)
+    return Recorded(conversation, message, created=True, history=history)
 
 
 def _open_conversations(place: Place, member_id: str, now: datetime) -> QuerySet[Conversation]:
@@ -96,6 +109,10 @@ def member_context(place: Place, member_id: str, *, limit: int | None = None) ->
     conversation = _open_conversations(place, member_id, timezone.now()).first()
     if conversation is None or limit <= 0:
         return []
+    return _last_turns(conversation, limit)
+
+
+def _last_turns(conversation: Conversation, limit: int) -> list[Turn]:
     rows = list(conversation.messages.order_by("-id").values("role", "text", "author_name")[:limit])
     return [Turn(role=row["role"], text=row["text"], author=row["author_name"]) for row in reversed(rows)]  # type: ignore[arg-type]
 

@@ -18,8 +18,13 @@ _sqlite_writer = threading.Lock()
 @contextmanager
 def write_transaction() -> Iterator[None]:
     """``transaction.atomic()`` for a short write; on SQLite, writers of this process
-    queue in-process instead of polling SQLite's lock."""
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
+    queue in-process instead of polling SQLite's lock. Inside a transaction it joins it
+    (no savepoint: a failure fails the whole of it)."""
+    if connection.in_atomic_block:
+        with transaction.atomic(savepoint=False):
+            yield
+        return
+    if connection.vendor != "sqlite":
         with transaction.atomic():
             yield
         return

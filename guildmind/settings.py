@@ -232,8 +232,9 @@ SETTINGS_REFRESH_SECONDS = env_float("SETTINGS_REFRESH_SECONDS", 3.0, minimum=0.
 PIPELINE_CONCURRENCY = env_int("PIPELINE_CONCURRENCY", 256, minimum=1)
 # Largest body the interactions endpoint reads (Discord's payloads are a few KB).
 DISCORD_WEBHOOK_MAX_BODY_BYTES = env_int("DISCORD_WEBHOOK_MAX_BODY_BYTES", 65536, minimum=1024)
-# Threads the gateway runs database work in.
-GATEWAY_DB_THREADS = env_int("GATEWAY_DB_THREADS", 4, minimum=1)
+# Threads the gateway runs database work in. SQLite has one writer, so more threads only
+# add switching (measured: the flood benchmark is 15% faster with one); Postgres can use a few.
+GATEWAY_DB_THREADS = env_int("GATEWAY_DB_THREADS", 4 if DATABASE_URL else 1, minimum=1)
 # Answers per member and per channel ("6/minute", "100/hour"; "off" disables), the
 # notices a limited member gets, and where the windows live (memory, or a Redis URL such
 # as async+redis://127.0.0.1:6379/1 to share them between processes).

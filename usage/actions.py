@@ -4,24 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
 from django.db.models import Count
 
 from guildmind.db import write_transaction
 from usage.models import UsageEvent
 
 
-def record_usage(workspace_id: int, kind: str, key: str, *, channel: str = "discord") -> bool:
-    """Count one message; False when ``key`` was already counted (a retry or redelivery)."""
+def record_usage(workspace_id: int, kind: str, key: str, *, channel: str = "discord") -> None:
+    """Count one message; nothing happens when ``key`` was already counted (a retry or a
+    redelivery). One INSERT, so it can join the caller's transaction cheaply."""
+    event = UsageEvent(workspace_id=workspace_id, kind=kind, channel=channel, key=key)
     with write_transaction():
-        try:
-            with transaction.atomic():
-                UsageEvent.objects.create(
-                    workspace_id=workspace_id, kind=kind, key=key[:120], channel=channel
-                )
-        except IntegrityError:
-            return False
-    return True
+        UsageEvent.objects.bulk_create([event], ignore_conflicts=True)
 
 
 def usage_by_kind(workspace_id: int, since: datetime) -> dict[str, int]:

@@ -7,7 +7,6 @@ It never imports discord.py: it receives normalized messages and acts through a
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections import OrderedDict, deque
@@ -23,6 +22,7 @@ from assistant import answering
 from assistant.providers.base import Answer, Turn
 from conversations import actions as conversation_actions
 from conversations.actions import Place
+from guildmind.db import write_transaction
 from integrations.discordbot.actions import record_server_error
 from integrations.discordbot.channel_memory import ChannelMemory, Seen
 from integrations.discordbot.moderation import (
@@ -355,38 +355,46 @@ async def _converse(
         channel_id=str(channel_id),
         place_name=place_name or server.name,
     )
-    member_history, instructions = await db(_context)(place, str(member_id), history is None)
-    history = member_history if history is None else history
-    # Recording the message and answering it run side by side: the write waits for the
-    # database's single writer, the answer for the AI; neither waits for both.
-    answering_task = asyncio.create_task(
-        answering.answer_question(
-            workspace_id=server.workspace_id,
-            question=question,
-            history=history,
-            instructions=instructions,
-            bot_name=bot_name,
-        )
+    instructions = await _instructions(server.workspace_id)
+    recorded = await db(conversation_actions.record_member_message)(
+        place,
+        member_id=str(member_id),
+        member_name=member_name,
+        text=question,
+        external_id=external_id,
+        history_limit=settings.AI_HISTORY_TURNS if history is None else 0,
     )
-    try:
-        recorded = await db(conversation_actions.record_member_message)(
-            place, member_id=str(member_id), member_name=member_name, text=question, external_id=external_id
-        )
-    except BaseException:
-        answering_task.cancel()
-        raise
     if not recorded.created:
-        answering_task.cancel()
         return None
-    return recorded, await answering_task
+    answer = await answering.answer_question(
+        workspace_id=server.workspace_id,
+        question=question,
+        history=recorded.history if history is None else history,
+        instructions=instructions,
+        bot_name=bot_name,
+    )
+    return recorded, answer
 
 
-def _context(place: Place, member_id: str, with_history: bool) -> tuple[list[Turn], str]:
-    """What answering needs from the database: the member's recent turns (when wanted) and
-    the workspace's instructions, in one trip to a database thread."""
-    history = conversation_actions.member_context(place, member_id) if with_history else []
-    workspace = Workspace.objects.filter(pk=place.workspace_id)
-    return history, workspace.values_list("ai_instructions", flat=True).first() or ""
+# The workspace's instructions to the AI, cached briefly: edits reach the gateway within
+# as long as server settings take, without a query per message.
+INSTRUCTIONS_TTL = 5.0
+_instructions_cache: dict[int, tuple[float, str]] = {}
+
+
+async def _instructions(workspace_id: int) -> str:
+    cached = _instructions_cache.get(workspace_id)
+    now = monotonic()
+    if cached is not None and now - cached[0] < INSTRUCTIONS_TTL:
+        return cached[1]
+    text = await db(_read_instructions)(workspace_id)
+    _instructions_cache[workspace_id] = (now, text)
+    return text
+
+
+def _read_instructions(workspace_id: int) -> str:
+    workspace = Workspace.objects.filter(pk=workspace_id)
+    return workspace.values_list("ai_instructions", flat=True).first() or ""
 
 
 def _record_answer(
@@ -394,11 +402,12 @@ def _record_answer(
 ) -> None:
     """Log the delivered reply and count it (an apology for a failure is not counted),
     in one trip to a database thread."""
-    conversation_actions.record_reply(
-        recorded.conversation, text=text, author_name=author_name, sources=answer.sources
-    )
-    if not answer.failed:
-        record_usage(recorded.conversation.workspace_id, UsageEvent.Kind.REPLY, usage_key)
+    with write_transaction():
+        conversation_actions.record_reply(
+            recorded.conversation, text=text, author_name=author_name, sources=answer.sources
+        )
+        if not answer.failed:
+            record_usage(recorded.conversation.workspace_id, UsageEvent.Kind.REPLY, usage_key)
 
 
 def _between_members(message: InboundMessage) -> bool:

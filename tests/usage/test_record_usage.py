@@ -14,9 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_key_is_counted_once(workspace: Any) -> None:
-    assert record_usage(workspace.pk, "reply", "reply:1")
-    assert not record_usage(workspace.pk, "reply", "reply:1")
-    assert record_usage(workspace.pk, "moderation", "moderation:1")
+    record_usage(workspace.pk, "reply", "reply:1")
+    record_usage(workspace.pk, "reply", "reply:1")  # a retry
+    record_usage(workspace.pk, "moderation", "moderation:1")
     assert usage_by_kind(workspace.pk, timezone.now() - timedelta(days=1)) == {"reply": 1, "moderation": 1}
 
 
