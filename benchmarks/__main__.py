@@ -8,21 +8,13 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import tempfile
+
+from benchmarks.common import setup_django
 
 
 def main() -> int:
-    data_dir = tempfile.mkdtemp(prefix="guildmind-bench-")
-    os.environ["DATA_DIR"] = data_dir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guildmind.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from benchmarks import ask_latency, concurrency, hot_path, interactions, retrieval
+    setup_django()
+    from benchmarks import ask_latency, concurrency, flood, hot_path, interactions, moderation, retrieval
 
     failures = 0
     hot = hot_path.main()
@@ -33,6 +25,9 @@ def main() -> int:
         f"{hot['parse_us']:.1f} µs; our handler adds {hot['ours_us']:.2f} µs = {hot['ratio']:.3f}x "
         f"(limit 0.5x), {hot['queries']:.0f} database queries (limit 0)"
     )
+    moderated = asyncio.run(moderation.run())
+    failures += not moderation.passed(moderated)
+    moderation.print_result(moderated)
     found = retrieval.main()
     ok = found["p95_ms"] < 10
     failures += not ok
@@ -49,6 +44,12 @@ def main() -> int:
         f"{burst['answered']:.0f} answered, p50 {burst['p50']:.2f} s, p95 {burst['p95']:.2f} s "
         f"(limit 1.5 s), max {burst['max']:.2f} s; gateway CPU {burst['bot_cpu']:.2f} s"
     )
+    flooded = asyncio.run(flood.run())
+    failures += not flood.passed(flooded)
+    flood.print_result(flooded)
+    from django.conf import settings
+
+    flood.print_ceiling(asyncio.run(flood.ceiling(settings.PIPELINE_CONCURRENCY)))
     endpoint = asyncio.run(interactions.run())
     failures += not interactions.passed(endpoint)
     interactions.print_result(endpoint, "as deployed")
