@@ -12,4 +12,6 @@ $PY -m ruff check .
 $PY -m ruff format --check .
 echo "== mypy"; $PY -m mypy .
 echo "== migrations"; $PY manage.py makemigrations --check --dry-run >/dev/null
+command -v chromium >/dev/null 2>&1 || [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] \
+  || echo "!! no Chromium installed: the browser tests (tests/browser) will be SKIPPED (apt-get install chromium)"
 echo "== pytest"; $PY -m pytest "$@"

@@ -1,0 +1,79 @@
+"""Browser tests: Playwright driving Debian's Chromium (headless) against a live server.
+
+Skipped, with the reason printed, only where no Chromium is installed. Every test can
+save screenshots into ``SCREENSHOT_DIR`` (default ``var/screenshots``) as artifacts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR") or ROOT / "var" / "screenshots")
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+NO_CHROMIUM = (
+    f"browser tests skipped: no Chromium at {CHROMIUM} (install Debian's package: apt-get install chromium)"
+)
+PHONE = {"width": 390, "height": 844}
+
+
+def chromium_installed() -> bool:
+    return Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)
+
+
+@pytest.fixture
+def page(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A fresh headless Chromium page on the live server.
+
+    Playwright's sync API keeps an event loop running in this thread while it is open, so
+    Django's guard against ORM calls from async code is relaxed for the test's duration
+    (the test body is plain sync code); the browser is per test, so nothing leaks."""
+    if not chromium_installed():
+        pytest.skip(NO_CHROMIUM)
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+            ],
+        )
+        context = browser.new_context(base_url=live_server.url)
+        context.set_default_timeout(10_000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot as a test artifact."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def log_in(page: Any, username: str, password: str) -> None:
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def fits_the_screen(page: Any) -> bool:
+    """No horizontal scrolling of the whole page (tables may scroll inside themselves)."""
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
