@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable
 from datetime import timedelta
@@ -257,7 +256,7 @@ async def refresh_settings_forever(servers: ServerDirectory, every: float) -> No
 
 
 NOT_CONFIGURED = (
-    "No Discord bot is configured, so the gateway is idle. To connect one, set "
+    "No shared Discord bot is configured, so only custom bots will run. To connect one, set "
     "DISCORD_APPLICATION_ID, DISCORD_PUBLIC_KEY, DISCORD_BOT_TOKEN and DISCORD_CLIENT_SECRET "
     "(Discord Developer Portal → your application) in .env and restart. The dashboard and "
     "the playground work without it."
@@ -265,44 +264,27 @@ NOT_CONFIGURED = (
 
 
 async def run_gateway(stop: asyncio.Event) -> None:
-    """Run the shared bot until ``stop`` is set; idles with a clear message when the
-    token is missing or refused."""
+    """Run the shared bot and every custom bot until ``stop`` is set. Without a shared bot
+    configured it says so and still starts custom bots as workspaces add them."""
     from django.conf import settings
 
     from integrations.discordbot.endpoints import configure_from_settings
+    from integrations.discordbot.supervisor import Supervisor
 
     configure_from_settings()
     servers = ServerDirectory()
     await db(servers.refresh)()
     refresher = asyncio.create_task(refresh_settings_forever(servers, settings.SETTINGS_REFRESH_SECONDS))
     try:
-        app = await db(ensure_shared_application)()
-        if app is None:
+        if await db(ensure_shared_application)() is None:
             log.warning(NOT_CONFIGURED)
-            await stop.wait()
-            return
-        bot = GuildmindBot(
-            pipeline=Pipeline(servers),
-            application_id=app.application_id,
+        supervisor = Supervisor(
+            servers,
             concurrency=settings.PIPELINE_CONCURRENCY,
             shard_count=settings.DISCORD_SHARD_COUNT or None,
             shard_ids=settings.DISCORD_SHARD_IDS or None,
         )
-        runner = asyncio.create_task(bot.start(app.bot_token))
-        stopper = asyncio.create_task(stop.wait())
-        await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if runner.done() and (exc := runner.exception()) is not None:
-            if isinstance(exc, discord.LoginFailure):
-                log.error("Discord refused the bot token (%s). Check DISCORD_BOT_TOKEN.", exc)
-            else:
-                log.error("the gateway connection stopped: %r", exc)
-        await bot.close()
-        await bot.drain()
-        stopper.cancel()
-        if not runner.done():
-            runner.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await runner
+        await supervisor.run(stop, every=settings.SETTINGS_REFRESH_SECONDS)
     finally:
         refresher.cancel()
 

@@ -78,8 +78,13 @@ RECENT_AUTHORS = 10_000
 
 
 class Pipeline:
-    def __init__(self, servers: ServerDirectory, memory: ChannelMemory | None = None) -> None:
+    def __init__(
+        self, servers: ServerDirectory, memory: ChannelMemory | None = None, *, application_id: str = ""
+    ) -> None:
         self.servers = servers
+        # The bot this pipeline serves: a server connected through another application
+        # (a guild with both the shared and a custom bot) is that bot's to answer.
+        self.application_id = application_id
         self.memory = memory or ChannelMemory(
             per_channel=settings.CHANNEL_MEMORY_MESSAGES, channels=settings.CHANNEL_MEMORY_CHANNELS
         )
@@ -90,27 +95,32 @@ class Pipeline:
         """Whether a message needs any work at all; cheap enough for every message."""
         if author_is_bot:
             return False
-        server = self.servers.by_guild.get(guild_id)
-        if server is None or not server.active:
+        server = self._server(guild_id)
+        if server is None:
             return False
         if server.moderation_enabled:
             return True
         return self._triggered(server, channel_id, mentions_bot)
 
-    def moderates(self, guild_id: int) -> bool:
+    def _server(self, guild_id: int) -> ServerSettings | None:
+        """The server's settings when this pipeline's bot serves it and it is active."""
         server = self.servers.by_guild.get(guild_id)
+        if server is None or not server.active:
+            return None
+        if self.application_id and server.application_id != self.application_id:
+            return None
+        return server
+
+    def moderates(self, guild_id: int) -> bool:
+        server = self._server(guild_id)
         return server is not None and server.moderation.enabled
 
     def remembers(self, guild_id: int) -> bool:
         """Whether the channel memory keeps this server's messages (every message of it,
         the bot's own and other bots' included): for channel awareness, and in
         all-messages mode to notice a person answering before the bot does."""
-        server = self.servers.by_guild.get(guild_id)
-        return (
-            server is not None
-            and server.active
-            and (server.channel_awareness or server.response_mode == "all")
-        )
+        server = self._server(guild_id)
+        return server is not None and (server.channel_awareness or server.response_mode == "all")
 
     def observe(self, guild_id: int, channel_id: int, seen: Seen) -> None:
         self.memory.remember(guild_id, channel_id, seen)
@@ -129,8 +139,8 @@ class Pipeline:
         """Process one message; returns what happened (for logs, tests and benchmarks)."""
         if message.author_is_bot or message.author_id == message.bot_user_id:
             return "ignored:bot"
-        server = self.servers.get(message.guild_id)
-        if server is None or not server.active or server.workspace_id is None:
+        server = self._server(message.guild_id)
+        if server is None or server.workspace_id is None:
             return "ignored:server"
         if server.moderation.enabled:
             # The gateway's port also carries the moderation actions.

@@ -1,0 +1,125 @@
+"""The gateway process runs the shared bot and every custom bot, and follows the database:
+a custom bot saved in the dashboard connects within seconds, a changed token reconnects, a
+removed bot disconnects, a refused token is not retried until it changes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from devtools.discord_simulator import DiscordSimulator
+from integrations.discordbot.models import BotApplication, DiscordServer
+from integrations.discordbot.servers import ServerDirectory
+from integrations.discordbot.supervisor import Supervisor
+from knowledge.actions import add_text_source, ingest_source
+from tests.discordbot.conftest import APP_ID, FAQ, TOKEN
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CUSTOM_ID, CUSTOM_TOKEN = "720000000000000002", "custom-bot-token"
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 5.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+async def supervised(sim: DiscordSimulator, workspace: Any) -> AsyncIterator[Supervisor]:
+    sim.add_application(APP_ID, TOKEN, bot_name="Guildmind")
+    sim.add_application(CUSTOM_ID, CUSTOM_TOKEN, bot_name="Acme Helper")
+    await BotApplication.objects.acreate(application_id=APP_ID, is_shared=True, bot_token=TOKEN)
+    source = await sync_to_async(add_text_source)(workspace, title="Help Center", text=FAQ, enqueue=False)
+    await sync_to_async(ingest_source)(source.pk)
+    servers = ServerDirectory()
+    supervisor = Supervisor(servers)
+    stop = asyncio.Event()
+
+    async def refresh_and_run() -> None:
+        async def refresher() -> None:
+            while True:
+                await sync_to_async(servers.refresh)()
+                await asyncio.sleep(0.1)
+
+        task = asyncio.create_task(refresher())
+        try:
+            await supervisor.run(stop, every=0.2)
+        finally:
+            task.cancel()
+
+    runner = asyncio.create_task(refresh_and_run())
+    await sim.wait_until_connected(APP_ID)
+    try:
+        yield supervisor
+    finally:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+
+
+async def test_a_saved_custom_bot_connects_and_answers_its_own_server(
+    sim: DiscordSimulator, supervised: Supervisor, workspace: Any
+) -> None:
+    await BotApplication.objects.acreate(
+        application_id=CUSTOM_ID, workspace=workspace, bot_token=CUSTOM_TOKEN
+    )
+    await sim.wait_until_connected(CUSTOM_ID)
+    guild = sim.add_guild("Acme", bot_tokens=[CUSTOM_TOKEN, TOKEN])
+    await eventually(lambda: DiscordServer.objects.filter(guild_id=guild.id).aexists())
+    server = await DiscordServer.objects.select_related("application").aget(guild_id=guild.id)
+    member = sim.add_member(guild.id, "mia")
+    general = guild.channels["general"].id
+    await asyncio.sleep(0.3)  # the settings refresh picks the new server up
+    question = await sim.post_message(
+        guild.id,
+        general,
+        member.user.id,
+        "How long do refunds take?",
+        mention_bot_of=server.application.application_id,
+    )
+    reply = await sim.wait_for_message(general, author_id=server.application.application_id)
+    assert reply["message_reference"]["message_id"] == question["id"]
+    assert "5 business days" in reply["content"]
+    await asyncio.sleep(0.2)
+    authors = {m["author"]["id"] for m in sim.messages(general)} - {member.user.id}
+    assert authors == {server.application.application_id}  # the other bot stayed quiet
+
+
+async def test_a_removed_custom_bot_disconnects(
+    sim: DiscordSimulator, supervised: Supervisor, workspace: Any
+) -> None:
+    app = await BotApplication.objects.acreate(
+        application_id=CUSTOM_ID, workspace=workspace, bot_token=CUSTOM_TOKEN
+    )
+    await sim.wait_until_connected(CUSTOM_ID)
+    await app.adelete()
+    await eventually(lambda: not sim.connected(CUSTOM_ID))
+    assert sim.connected(APP_ID)  # the shared bot carries on
+
+
+async def test_a_refused_token_is_reported_and_not_retried_until_it_changes(
+    sim: DiscordSimulator, supervised: Supervisor, workspace: Any
+) -> None:
+    app = await BotApplication.objects.acreate(
+        application_id=CUSTOM_ID, workspace=workspace, bot_token="wrong-token"
+    )
+    await eventually(lambda: app.pk in supervised.errors)
+    assert "refused" in supervised.errors[app.pk]
+    logins = len([c for c in sim.calls if c[1].endswith("/users/@me")])
+    await asyncio.sleep(0.6)  # three sync rounds
+    assert len([c for c in sim.calls if c[1].endswith("/users/@me")]) == logins
+    app.bot_token = CUSTOM_TOKEN
+    await app.asave()
+    await sim.wait_until_connected(CUSTOM_ID)
