@@ -13,5 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("discord/", include("integrations.discordbot.urls")),
+    path("conversations/", include("conversations.urls")),
     path("", include("accounts.urls")),
 ]
