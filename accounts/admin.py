@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from accounts.models import Membership, Workspace
+from accounts.models import Invitation, Membership, Workspace
 
 
 class MembershipInline(admin.TabularInline):
@@ -25,3 +25,10 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["user__username", "user__email", "workspace__name"]
     autocomplete_fields = ["user", "workspace"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "workspace", "invited_by", "created_at", "accepted_at"]
+    search_fields = ["email", "workspace__name"]
+    readonly_fields = ["token", "created_at", "accepted_at", "accepted_by"]

@@ -15,4 +15,5 @@ urlpatterns = [
     path("discord/", include("integrations.discordbot.urls")),
     path("conversations/", include("conversations.urls")),
     path("", include("accounts.urls")),
+    path("", include("accounts.auth_urls")),
 ]

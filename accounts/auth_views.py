@@ -1,0 +1,244 @@
+"""Sign-up, the team page and invitations.
+
+Log in, log out and password reset are Django's own views (see ``accounts.auth_urls``).
+Team views scope every lookup by ``get_workspace_for(request)``: an id of another
+workspace is not found (404); a plain member of this workspace is refused (403).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.actions import create_workspace_for, get_workspace_for, set_current_workspace
+from accounts.auth_forms import InviteForm, SignUpForm
+from accounts.models import INVITATION_LIFETIME, Invitation, Membership, Workspace
+from accounts.team import (
+    InvitationRefused,
+    LastOwnerError,
+    Refusal,
+    accept_invitation,
+    check_invitee,
+    find_invitation,
+    invite_member,
+    is_owner,
+    pending_invitations,
+    remove_member,
+    revoke_invitation,
+    send_invitation,
+)
+
+# Unknown tokens and invitations meant for someone else are "not found", like any object of
+# a workspace the visitor does not belong to; used and expired ones existed but are gone.
+REFUSAL_STATUS = {
+    Refusal.UNKNOWN: 404,
+    Refusal.WRONG_USER: 404,
+    Refusal.USED: 410,
+    Refusal.EXPIRED: 410,
+}
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The ``next`` parameter when it points into this site, else ''."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
+
+
+def _signed_in(request: HttpRequest) -> AbstractBaseUser:
+    """The request's user; only call behind login_required."""
+    user = request.user
+    if not isinstance(user, AbstractBaseUser):
+        raise PermissionDenied("sign in first")
+    return user
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request)
+    if request.user.is_authenticated:
+        return redirect(next_url or "home")
+    if request.method == "POST":
+        form = SignUpForm(request.POST)
+        if form.is_valid():
+            with transaction.atomic():
+                user = form.save()
+                workspace = create_workspace_for(user, form.chosen_workspace_name())
+            login(request, user)
+            set_current_workspace(request, workspace.id)
+            messages.success(request, f"Welcome! Your workspace “{workspace.name}” is ready.")
+            return redirect(next_url or "home")
+    else:
+        form = SignUpForm(initial={"email": request.GET.get("email", "")})
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+
+
+@login_required
+def team(request: HttpRequest) -> HttpResponse:
+    workspace = get_workspace_for(request)
+    return _render_team(request, workspace, InviteForm(workspace=workspace))
+
+
+@login_required
+@require_POST
+def team_invite(request: HttpRequest) -> HttpResponse:
+    workspace = get_workspace_for(request)
+    user = _signed_in(request)
+    if not is_owner(user, workspace):
+        return _not_owner(request, workspace, "invite members")
+    form = InviteForm(request.POST, workspace=workspace)
+    if not form.is_valid():
+        return _render_team(request, workspace, form)
+    invitation = invite_member(workspace, form.cleaned_data["email"], invited_by=user)
+    accept_url = request.build_absolute_uri(reverse("invite_accept", args=[invitation.token]))
+    inviter_name = getattr(user, "get_full_name", lambda: "")() or user.get_username()
+    if send_invitation(invitation, accept_url=accept_url, inviter_name=inviter_name):
+        messages.success(
+            request,
+            f"Invitation sent to {invitation.email}. The link in it works for "
+            f"{INVITATION_LIFETIME.days} days.",
+        )
+    else:
+        messages.error(
+            request,
+            f"The invitation for {invitation.email} was saved, but the email could not be sent. "
+            f"Send them this link yourself: {accept_url} — or check the email settings "
+            "(EMAIL_HOST and friends) and invite them again.",
+        )
+    return redirect("team")
+
+
+@login_required
+@require_POST
+def team_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    workspace = get_workspace_for(request)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), id=membership_id, workspace=workspace
+    )
+    user = _signed_in(request)
+    if not is_owner(user, workspace):
+        return _not_owner(request, workspace, "remove members")
+    name = membership.user.get_username()
+    try:
+        remove_member(membership)
+    except LastOwnerError:
+        messages.error(
+            request,
+            f"{name} is the only owner of {workspace.name}, and a workspace always needs an owner. "
+            "Make another member an owner first (in the admin, under Memberships), then try again.",
+        )
+        return redirect("team")
+    if membership.user_id == user.pk:
+        messages.success(request, f"You left {workspace.name}.")
+        return redirect("home")
+    messages.success(request, f"Removed {name} from {workspace.name}.")
+    return redirect("team")
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    workspace = get_workspace_for(request)
+    invitation = get_object_or_404(
+        Invitation, id=invitation_id, workspace=workspace, accepted_at__isnull=True
+    )
+    if not is_owner(_signed_in(request), workspace):
+        return _not_owner(request, workspace, "withdraw invitations")
+    revoke_invitation(invitation)
+    messages.success(request, f"Withdrew the invitation for {invitation.email}; its link no longer works.")
+    return redirect("team")
+
+
+@require_http_methods(["GET", "POST"])
+def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows the invitation (and, to visitors, how to log in or sign up first);
+    POST accepts it for the signed-in user."""
+    try:
+        invitation = find_invitation(token)
+        if request.user.is_authenticated:
+            check_invitee(invitation, _signed_in(request))
+    except InvitationRefused as refused:
+        return _refused(request, refused)
+    here = request.path
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return redirect_to_login(here)
+        context = {
+            "invitation": invitation,
+            "login_url": f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': here})}",
+            "signup_url": f"{reverse('signup')}?{urlencode({'next': here, 'email': invitation.email})}",
+        }
+        return render(request, "accounts/invite_accept.html", context)
+    user = _signed_in(request)
+    if request.method == "POST":
+        try:
+            accept_invitation(token, user)
+        except InvitationRefused as refused:
+            return _refused(request, refused)
+        set_current_workspace(request, invitation.workspace_id)
+        messages.success(request, f"You are now a member of {invitation.workspace.name}.")
+        return redirect("home")
+    already_member = Membership.objects.filter(user_id=user.pk, workspace=invitation.workspace).exists()
+    return render(
+        request, "accounts/invite_accept.html", {"invitation": invitation, "already_member": already_member}
+    )
+
+
+def _render_team(request: HttpRequest, workspace: Workspace, form: InviteForm) -> HttpResponse:
+    user = _signed_in(request)
+    owner = is_owner(user, workspace)
+    members = list(
+        Membership.objects.filter(workspace=workspace).select_related("user").order_by("created_at", "id")
+    )
+    context = {
+        "workspace": workspace,
+        "members": members,
+        "is_owner": owner,
+        "owner_count": sum(1 for m in members if m.role == Membership.Role.OWNER),
+        "invite_form": form,
+        "invitations": pending_invitations(workspace) if owner else [],
+        "lifetime_days": INVITATION_LIFETIME.days,
+    }
+    return render(request, "accounts/team.html", context)
+
+
+def _not_owner(request: HttpRequest, workspace: Workspace, action: str) -> HttpResponse:
+    owners = (
+        Membership.objects.filter(workspace=workspace, role=Membership.Role.OWNER)
+        .select_related("user")
+        .order_by("created_at", "id")
+    )
+    context = {"workspace": workspace, "action": action, "owners": [m.user for m in owners]}
+    return render(request, "accounts/not_owner.html", context, status=403)
+
+
+def _refused(request: HttpRequest, refused: InvitationRefused) -> HttpResponse:
+    invitation = refused.invitation
+    accepted_by_you = (
+        invitation is not None
+        and request.user.is_authenticated
+        and invitation.accepted_by_id == request.user.pk
+    )
+    context = {
+        "reason": refused.reason.value,
+        "invitation": invitation,
+        "accepted_by_you": accepted_by_you,
+        "here": request.path,
+    }
+    return render(request, "accounts/invite_refused.html", context, status=REFUSAL_STATUS[refused.reason])
