@@ -224,6 +224,8 @@ DISCORD_CLIENT_SECRET = env_str("DISCORD_CLIENT_SECRET")
 DISCORD_API_BASE_URL = env_str("DISCORD_API_BASE_URL", "https://discord.com/api/v10").rstrip("/")
 DISCORD_GATEWAY_URL = env_str("DISCORD_GATEWAY_URL", "wss://gateway.discord.gg")
 DISCORD_SHARD_COUNT = env_int("DISCORD_SHARD_COUNT", 0, minimum=0)
+# Where "Add to Discord" sends the owner to authorize the bot (Discord's own page).
+DISCORD_OAUTH_AUTHORIZE_URL = env_str("DISCORD_OAUTH_AUTHORIZE_URL", "https://discord.com/oauth2/authorize")
 DISCORD_SHARD_IDS = [int(s) for s in env_list("DISCORD_SHARD_IDS")]
 # How often the gateway reloads server settings from the database (the hot path reads
 # them from memory only).

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
 
 from accounts.models import Workspace
@@ -41,6 +44,28 @@ class BotApplication(models.Model):
         return f"…{self.bot_token[-4:]}" if self.bot_token else ""
 
 
+class ProactiveFrequency(models.TextChoices):
+    EVERY_2_HOURS = "2h", "Every 2 hours"
+    EVERY_4_HOURS = "4h", "Every 4 hours"
+    EVERY_6_HOURS = "6h", "Every 6 hours"
+    EVERY_12_HOURS = "12h", "Every 12 hours"
+    DAILY = "daily", "Daily"
+    EVERY_2_DAYS = "2days", "Every 2 days"
+    WEEKLY = "weekly", "Weekly"
+
+
+PROACTIVE_INTERVALS: dict[str, timedelta] = {
+    ProactiveFrequency.EVERY_2_HOURS: timedelta(hours=2),
+    ProactiveFrequency.EVERY_4_HOURS: timedelta(hours=4),
+    ProactiveFrequency.EVERY_6_HOURS: timedelta(hours=6),
+    ProactiveFrequency.EVERY_12_HOURS: timedelta(hours=12),
+    ProactiveFrequency.DAILY: timedelta(days=1),
+    ProactiveFrequency.EVERY_2_DAYS: timedelta(days=2),
+    ProactiveFrequency.WEEKLY: timedelta(weeks=1),
+}
+"""How long the scheduler waits between two proactive posts, by frequency."""
+
+
 class DiscordServer(models.Model):
     """A guild connected to a workspace, with its own settings."""
 
@@ -76,6 +101,15 @@ class DiscordServer(models.Model):
     moderation_kick = models.BooleanField(default=False)
     moderation_ban = models.BooleanField(default=False)
     moderation_dry_run = models.BooleanField(default=False)
+
+    # Scheduled posts by the bot on its own (the scheduler reads these).
+    proactive_enabled = models.BooleanField(default=False)
+    # The channel's name as the owner typed it, without '#'; looked up when posting.
+    proactive_channel = models.CharField(max_length=100, blank=True)
+    proactive_frequency = models.CharField(
+        max_length=8, choices=ProactiveFrequency.choices, default=ProactiveFrequency.DAILY
+    )
+    proactive_topic = models.CharField(max_length=300, blank=True)
 
     last_error = models.TextField(blank=True)
     joined_at = models.DateTimeField(auto_now_add=True)
@@ -161,3 +195,22 @@ class ModerationEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.member_name or self.member_id} ({self.outcome})"
+
+
+class OAuthState(models.Model):
+    """One "Add to Discord" attempt: the ``state`` we sent to Discord, bound to the browser
+    session, user and workspace that started it. Single use and short-lived; only a hash
+    of the state is stored, so a database reader cannot finish someone's install."""
+
+    state_hash = models.CharField(max_length=64, unique=True)
+    session_key = models.CharField(max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    # The permission bits we asked for, to tell the owner when Discord granted fewer.
+    permissions = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"install state for {self.workspace_id} (expires {self.expires_at:%H:%M})"

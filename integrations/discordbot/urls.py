@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from integrations.discordbot import webhook
 
 urlpatterns = [
     path("webhook/", webhook.interactions_webhook, name="discord_webhook"),
+    path("", include("integrations.discordbot.setup_urls")),
 ]

@@ -1,0 +1,201 @@
+"""Forms of the Discord setup pages: what to ask Discord for, and a server's settings."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+
+from integrations.discordbot.install import ACTION_PERMISSIONS, Channel, permissions_for
+from integrations.discordbot.models import DiscordServer
+
+RULES_MAX_LENGTH = 4000
+# Discord snowflakes are decimal numbers of up to 20 digits.
+_CHANNEL_ID = re.compile(r"^\d{1,20}$")
+_CHANNEL_MENTION = re.compile(r"^<#(\d+)>$")
+_SEPARATORS = re.compile(r"[\s,]+")
+
+MODERATION_ACTION_CHOICES = [
+    ("delete", "Delete messages (Manage Messages)"),
+    ("timeout", "Time out members (Timeout Members)"),
+    ("kick", "Kick members (Kick Members)"),
+    ("ban", "Ban members (Ban Members)"),
+]
+
+
+class InstallForm(forms.Form):
+    """Which moderation actions the bot may take, so Discord's dialog asks for exactly the
+    permissions they need (answering's own permissions are always asked for)."""
+
+    actions = forms.MultipleChoiceField(
+        required=False,
+        choices=MODERATION_ACTION_CHOICES,
+        initial=["delete"],
+        widget=forms.CheckboxSelectMultiple,
+        label="Permissions for moderation",
+    )
+
+    def permissions(self) -> int:
+        """The permission bits to ask for; call after is_valid()."""
+        return permissions_for(a for a in self.cleaned_data["actions"] if a in ACTION_PERMISSIONS)
+
+
+class ServerSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
+    """One server's settings. ``channels`` is the server's text channel list when Discord
+    gave it (the owner ticks channels) or None (the owner types channel ids)."""
+
+    class Meta:
+        model = DiscordServer
+        fields = [
+            "response_mode",
+            "smart_mode",
+            "channel_awareness",
+            "moderation_enabled",
+            "moderation_rules",
+            "moderation_delete",
+            "moderation_warn",
+            "moderation_timeout",
+            "moderation_kick",
+            "moderation_ban",
+            "moderation_dry_run",
+            "proactive_enabled",
+            "proactive_channel",
+            "proactive_frequency",
+            "proactive_topic",
+        ]
+        widgets = {
+            "response_mode": forms.RadioSelect,
+            "moderation_rules": forms.Textarea(
+                attrs={"rows": 5, "placeholder": "No spam or advertising. No slurs. No NSFW content."}
+            ),
+            "proactive_channel": forms.TextInput(attrs={"placeholder": "announcements"}),
+            "proactive_topic": forms.TextInput(attrs={"placeholder": "Tips for new members"}),
+        }
+        labels = {
+            "response_mode": "When does the bot answer?",
+            "smart_mode": "Smart mode: answer only when the bot can help",
+            "channel_awareness": "Channel awareness: read the recent conversation in the channel",
+            "moderation_enabled": "Moderate messages",
+            "moderation_rules": "Rules",
+            "moderation_delete": "Delete the message",
+            "moderation_warn": "Warn the member",
+            "moderation_timeout": "Time the member out",
+            "moderation_kick": "Kick the member",
+            "moderation_ban": "Ban the member",
+            "moderation_dry_run": "Dry run: only log what the bot would do",
+            "proactive_enabled": "Post proactive messages",
+            "proactive_channel": "Channel name",
+            "proactive_frequency": "How often",
+            "proactive_topic": "Topic",
+        }
+
+    def __init__(self, *args: Any, channels: list[Channel] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.channels = channels
+        saved = [str(c) for c in self.instance.channel_ids or []]
+        field: forms.Field
+        if channels is not None:
+            known = {c.id for c in channels}
+            field = forms.MultipleChoiceField(
+                required=False,
+                choices=[(c.id, f"#{c.name}") for c in channels],
+                widget=forms.CheckboxSelectMultiple,
+                initial=[c for c in saved if c in known],
+            )
+            # Channels deleted in Discord since they were saved; dropped on the next save.
+            self.stale_channel_ids = [c for c in saved if c not in known]
+        else:
+            field = forms.CharField(
+                required=False,
+                initial=" ".join(saved),
+                widget=forms.TextInput(attrs={"placeholder": "123456789012345678 234567890123456789"}),
+                help_text="Channel ids separated by spaces or commas (in Discord: right-click a channel, "
+                "Copy Channel ID).",
+            )
+            self.stale_channel_ids = []
+        field.label = "Channels to listen in (none ticked: every text channel)"
+        self.fields["channels"] = field
+
+    def clean_channels(self) -> list[str]:
+        if self.channels is not None:
+            return list(self.cleaned_data.get("channels") or [])
+        # The page may have offered checkboxes (several values) before Discord stopped answering.
+        raw = " ".join(self.data.getlist("channels")) if hasattr(self.data, "getlist") else ""
+        ids: list[str] = []
+        for token in _SEPARATORS.split(raw.strip()):
+            if not token:
+                continue
+            mention = _CHANNEL_MENTION.match(token)
+            value = mention.group(1) if mention else token
+            if not _CHANNEL_ID.match(value):
+                raise forms.ValidationError(
+                    f"“{token[:40]}” is not a channel id. Channel ids are numbers such as "
+                    "123456789012345678 (in Discord: right-click a channel, Copy Channel ID)."
+                )
+            if value not in ids:
+                ids.append(value)
+        return ids
+
+    def clean_moderation_rules(self) -> str:
+        rules = str(self.cleaned_data.get("moderation_rules") or "").strip()
+        if len(rules) > RULES_MAX_LENGTH:
+            raise forms.ValidationError(
+                f"Rules are at most {RULES_MAX_LENGTH} characters (these are {len(rules)})."
+            )
+        return rules
+
+    def clean_proactive_channel(self) -> str:
+        name = str(self.cleaned_data.get("proactive_channel") or "").strip()
+        if name.startswith("#"):
+            name = name[1:].strip()
+        if "#" in name or re.search(r"\s", name):
+            raise forms.ValidationError(
+                "Type the channel's name only, without '#' or spaces (Discord writes spaces as dashes: "
+                "“product-tips”)."
+            )
+        return name
+
+    def clean_proactive_topic(self) -> str:
+        return str(self.cleaned_data.get("proactive_topic") or "").strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("moderation_enabled"):
+            if "moderation_rules" in data and not data["moderation_rules"]:
+                self.add_error(
+                    "moderation_rules",
+                    "Write the rules the bot should enforce; moderation cannot start without them.",
+                )
+            actions = ("delete", "warn", "timeout", "kick", "ban")
+            if not any(data.get(f"moderation_{a}") for a in actions) and not data.get("moderation_dry_run"):
+                self.add_error(
+                    None,
+                    "Moderation is on but no action is: turn on at least one action (we suggest "
+                    "starting with delete only), or dry run to only log what the bot would do.",
+                )
+        if data.get("proactive_enabled"):
+            if "proactive_channel" in data and not data["proactive_channel"]:
+                self.add_error("proactive_channel", "Name the channel the bot should post in.")
+            if not data.get("proactive_topic"):
+                self.add_error("proactive_topic", "Say what the bot should post about.")
+            channel = data.get("proactive_channel")
+            if channel and self.channels is not None:
+                names = {c.name.lower() for c in self.channels}
+                if channel.lower() not in names:
+                    listed = ", ".join(f"#{c.name}" for c in self.channels[:10]) or "none"
+                    self.add_error(
+                        "proactive_channel",
+                        f"This server has no text channel named #{channel} (its channels: {listed}). "
+                        "Create it in Discord first, or pick one of these.",
+                    )
+        return data
+
+    def save(self, commit: bool = True) -> DiscordServer:
+        server: DiscordServer = super().save(commit=False)
+        server.channel_ids = self.cleaned_data["channels"]
+        if commit:
+            # Only the settings: the gateway may be updating the name or status meanwhile.
+            # ``updated_at`` (auto_now) is what tells the gateway to reload this server.
+            server.save(update_fields=[*self.Meta.fields, "channel_ids", "updated_at"])
+        return server
