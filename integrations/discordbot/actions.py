@@ -73,3 +73,20 @@ def record_guild_left(application_id: str, *, guild_id: str) -> None:
 
 def record_server_error(guild_id: str, error: str) -> None:
     DiscordServer.objects.filter(guild_id=guild_id).update(last_error=error[:2000])
+
+
+def record_heartbeat(statuses: dict[int, str]) -> None:
+    """The gateway process checks in for the bots it runs: application pk → why the bot is
+    not connected ("" when it is). The dashboard's diagnostics read these."""
+    now = timezone.now()
+    for pk, error in statuses.items():
+        BotApplication.objects.filter(pk=pk).update(gateway_seen_at=now, gateway_error=error[:2000])
+
+
+def record_server_facts(
+    application_id: str, guild_id: str, *, permissions: int, roles_above: list[str]
+) -> None:
+    """What the bot can do in a guild, for diagnostics (does not reload the gateway)."""
+    DiscordServer.objects.filter(guild_id=guild_id, application__application_id=application_id).update(
+        bot_permissions=permissions, roles_above_bot=roles_above[:50], facts_at=timezone.now()
+    )

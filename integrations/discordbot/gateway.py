@@ -11,7 +11,12 @@ from typing import Any
 import discord
 from discord.http import handle_message_parameters
 
-from integrations.discordbot.actions import ensure_shared_application, record_guild_joined, record_guild_left
+from integrations.discordbot.actions import (
+    ensure_shared_application,
+    record_guild_joined,
+    record_guild_left,
+    record_server_facts,
+)
 from integrations.discordbot.channel_memory import Seen
 from integrations.discordbot.commands import ASK_COMMAND
 from integrations.discordbot.interactions import ASK, claim_gateway_interaction, finish_interaction
@@ -126,6 +131,7 @@ class GuildmindBot(discord.AutoShardedClient):
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._commands_synced = False
+        self._facts: dict[int, tuple[int, tuple[str, ...]]] = {}
 
     async def on_message(self, message: discord.Message) -> None:
         guild = message.guild
@@ -213,6 +219,42 @@ class GuildmindBot(discord.AutoShardedClient):
             self.guildmind_application_id, guild_id=str(guild.id), name=guild.name, icon=icon
         )
         await db(self.pipeline.servers.refresh)()
+        await self.record_facts(guild)
+
+    async def record_facts(self, guild: discord.Guild) -> None:
+        """Write what the bot can do in ``guild`` (permissions, roles above its own) when it
+        changed since the last write: the dashboard's diagnostics read it."""
+        me = guild.me
+        if me is None:
+            return
+        top = me.top_role
+        above = tuple(
+            role.name for role in sorted(guild.roles, reverse=True) if role > top and not role.is_default()
+        )
+        facts = (me.guild_permissions.value, above)
+        if self._facts.get(guild.id) == facts:
+            return
+        self._facts[guild.id] = facts
+        await db(record_server_facts)(
+            self.guildmind_application_id, str(guild.id), permissions=facts[0], roles_above=list(above)
+        )
+
+    async def record_all_facts(self) -> None:
+        for guild in list(self.guilds):
+            await self.record_facts(guild)
+
+    async def on_guild_role_create(self, role: discord.Role) -> None:
+        await self.record_facts(role.guild)
+
+    async def on_guild_role_delete(self, role: discord.Role) -> None:
+        await self.record_facts(role.guild)
+
+    async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
+        await self.record_facts(after.guild)
+
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        if self.user is not None and after.id == self.user.id:
+            await self.record_facts(after.guild)
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
         await self._remember_guild(guild)

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 # Discord permission bits (https://discord.com/developers/docs/topics/permissions).
 KICK_MEMBERS = 1 << 1
 BAN_MEMBERS = 1 << 2
+ADMINISTRATOR = 1 << 3
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 MANAGE_MESSAGES = 1 << 13

@@ -25,6 +25,10 @@ class BotApplication(models.Model):
     # When the interactions endpoint last received a request with a valid signature for
     # this application (diagnostics: "Discord reaches your endpoint").
     endpoint_verified_at = models.DateTimeField(null=True, blank=True)
+    # Written by the gateway process every few seconds while it runs this bot: when it last
+    # checked in, and why the bot is not connected (empty when it is).
+    gateway_seen_at = models.DateTimeField(null=True, blank=True)
+    gateway_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -112,6 +116,11 @@ class DiscordServer(models.Model):
     proactive_topic = models.CharField(max_length=300, blank=True)
 
     last_error = models.TextField(blank=True)
+    # What the gateway last saw of the bot in this server (diagnostics): its permissions
+    # (Discord's bit field) and the roles above its own, which it cannot moderate.
+    bot_permissions = models.BigIntegerField(null=True, blank=True)
+    roles_above_bot = models.JSONField(default=list, blank=True)
+    facts_at = models.DateTimeField(null=True, blank=True)
     joined_at = models.DateTimeField(auto_now_add=True)
     left_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)

@@ -20,6 +20,7 @@ from accounts.actions import get_workspace_for
 from accounts.models import Workspace
 from integrations.discordbot.actions import ensure_shared_application
 from integrations.discordbot.commands import sync_commands_for
+from integrations.discordbot.diagnostics import diagnose
 from integrations.discordbot.install import (
     DiscordRequestError,
     InstallError,
@@ -51,6 +52,7 @@ def _setup_page(
         "callback_url": callback_url(),
         "install_error": error,
         "servers": DiscordServer.objects.filter(workspace=workspace).order_by("name", "guild_id"),
+        "diagnostics": diagnose(workspace),
     }
     return render(request, "discord/setup.html", context, status=400 if error else 200)
 

@@ -18,12 +18,17 @@ from typing import Any
 
 import discord
 
+from integrations.discordbot.actions import record_heartbeat
 from integrations.discordbot.gateway import GuildmindBot
 from integrations.discordbot.models import BotApplication
 from integrations.discordbot.pipeline import Pipeline, db
 from integrations.discordbot.servers import ServerDirectory
 
 log = logging.getLogger(__name__)
+
+# Every this many sync rounds, the bots re-check what they can do in each guild (role
+# assignments to the bot arrive without an event the bot's intents receive).
+FACTS_EVERY_ROUNDS = 20
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,8 @@ class Supervisor:
     errors: dict[int, str] = field(default_factory=dict)
 
     async def sync(self) -> None:
-        """Bring the running connections in line with the applications in the database."""
+        """Bring the running connections in line with the applications in the database,
+        then check in (the dashboard shows whether each bot is connected)."""
         wanted = {spec.pk: spec for spec in await db(runnable_applications)()}
         for pk, connection in list(self.connections.items()):
             spec = wanted.get(pk)
@@ -70,6 +76,17 @@ class Supervisor:
             if pk in self.connections or self.refused.get(pk) == spec.fingerprint:
                 continue
             self._start(spec)
+        await db(record_heartbeat)(self.statuses(wanted))
+
+    def statuses(self, wanted: dict[int, BotSpec]) -> dict[int, str]:
+        statuses = {}
+        for pk in wanted:
+            connection = self.connections.get(pk)
+            if connection is not None and connection.bot.is_ready() and not connection.bot.is_closed():
+                statuses[pk] = ""
+            else:
+                statuses[pk] = self.errors.get(pk) or "connecting to Discord"
+        return statuses
 
     def _start(self, spec: BotSpec) -> None:
         bot = GuildmindBot(
@@ -116,12 +133,17 @@ class Supervisor:
 
     async def run(self, stop: asyncio.Event, every: float) -> None:
         """Sync every ``every`` seconds until ``stop``; then close every connection."""
+        rounds = 0
         try:
             while not stop.is_set():
                 try:
                     await self.sync()
+                    if rounds % FACTS_EVERY_ROUNDS == FACTS_EVERY_ROUNDS - 1:
+                        for connection in list(self.connections.values()):
+                            await connection.bot.record_all_facts()
                 except Exception:
                     log.exception("could not sync the bots; keeping the running ones")
+                rounds += 1
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=every)
         finally:

@@ -14,6 +14,8 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from devtools.discord_simulator import DiscordSimulator
+from devtools.discord_simulator.permissions import BOT_DEFAULT
+from integrations.discordbot.install import MANAGE_MESSAGES, SEND_MESSAGES
 from integrations.discordbot.models import BotApplication, DiscordServer
 from integrations.discordbot.servers import ServerDirectory
 from integrations.discordbot.supervisor import Supervisor
@@ -123,3 +125,38 @@ async def test_a_refused_token_is_reported_and_not_retried_until_it_changes(
     app.bot_token = CUSTOM_TOKEN
     await app.asave()
     await sim.wait_until_connected(CUSTOM_ID)
+
+
+async def test_the_gateway_checks_in_and_reports_what_the_bot_can_do(
+    sim: DiscordSimulator, supervised: Supervisor, workspace: Any
+) -> None:
+    shared = await BotApplication.objects.aget(application_id=APP_ID)
+
+    async def checked_in() -> bool:
+        await shared.arefresh_from_db()
+        return shared.gateway_seen_at is not None and shared.gateway_error == ""
+
+    await eventually(checked_in)
+    guild = sim.add_guild("Facts", bot_tokens=[TOKEN], bot_permissions=BOT_DEFAULT)
+
+    async def facts() -> DiscordServer | None:
+        return await DiscordServer.objects.filter(guild_id=guild.id, facts_at__isnull=False).afirst()
+
+    await eventually(facts)
+    server = await facts()
+    assert server is not None and server.bot_permissions is not None
+    assert not server.bot_permissions & MANAGE_MESSAGES and server.bot_permissions & SEND_MESSAGES
+
+
+async def test_a_refused_token_is_written_down_for_the_dashboard(
+    sim: DiscordSimulator, supervised: Supervisor, workspace: Any
+) -> None:
+    app = await BotApplication.objects.acreate(
+        application_id=CUSTOM_ID, workspace=workspace, bot_token="nope"
+    )
+
+    async def reported() -> bool:
+        await app.arefresh_from_db()
+        return "refused" in app.gateway_error
+
+    await eventually(reported)
