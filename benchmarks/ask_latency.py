@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common import NO_ANSWER_LIMITS
+
 ROOT = Path(__file__).resolve().parent.parent
 APP_ID, TOKEN = "730000000000000001", "ask-bench-token"
 
@@ -63,6 +65,7 @@ async def run(*, redis_url: str = "", asks: int = 40, llm_latency: float = 0.2) 
         "LOG_LEVEL": "WARNING",
         "REDIS_URL": redis_url,
         "HUEY_NAME": f"ask-bench-{os.getpid()}",
+        **NO_ANSWER_LIMITS,
     }
     serve = [sys.executable, "-m", "uvicorn", "guildmind.asgi:application", "--port", str(port)]
     web = subprocess.Popen([*serve, "--log-level", "warning"], cwd=ROOT, env=env)  # noqa: ASYNC220

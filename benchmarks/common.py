@@ -23,6 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 APP_ID, TOKEN = "720000000000000001", "bench-token"
 
 
+# Benchmarks measure throughput and latency: the per-member and per-channel answer limits
+# would turn most of a burst into "slow down" notices.
+NO_ANSWER_LIMITS = {"RATE_LIMIT_MEMBER": "off", "RATE_LIMIT_CHANNEL": "off"}
+
+
 def setup_django() -> str:
     """Point Django at a new temporary DATA_DIR, set it up and migrate; returns the directory."""
     data_dir = tempfile.mkdtemp(prefix="guildmind-bench-")
@@ -147,10 +152,7 @@ async def running_gateway(
             "DISCORD_API_BASE_URL": sim.api_base_url,
             "DISCORD_GATEWAY_URL": sim.gateway_url,
             "LOG_LEVEL": "WARNING",
-            # Benchmarks measure throughput: the per-member and per-channel answer limits
-            # would turn most of a burst into notices.
-            "RATE_LIMIT_MEMBER": "off",
-            "RATE_LIMIT_CHANNEL": "off",
+            **NO_ANSWER_LIMITS,
             **env,
         }
         prefix = os.environ.get("BENCH_BOT_PREFIX", "").split()
