@@ -1,0 +1,12 @@
+"""Routes of the custom bot section; included under ``discord/``."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from integrations.discordbot import custom_bot
+
+urlpatterns = [
+    path("custom-bot/", custom_bot.custom_bot, name="discord_custom_bot"),
+    path("custom-bot/remove/", custom_bot.custom_bot_remove, name="discord_custom_bot_remove"),
+]
