@@ -56,9 +56,11 @@ def _no_network() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _own_rate_limits(settings: Any) -> None:
+def _test_settings(settings: Any) -> None:
     """Each test gets its own answer-rate windows (they may live in a shared Redis)."""
     settings.RATE_LIMIT_NAMESPACE = f"test-{uuid.uuid4().hex}"
+    # Password hashing is deliberately slow; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
