@@ -15,6 +15,7 @@ from accounts.management.commands.up import (
     StopRequest,
     build_children,
     dashboard_url,
+    ensure_site_url,
     supervise,
 )
 
@@ -97,3 +98,10 @@ def test_the_three_processes_are_web_gateway_and_worker() -> None:
 def test_the_dashboard_url_shows_a_reachable_address() -> None:
     assert dashboard_url("0.0.0.0", 8000) == "http://127.0.0.1:8000/"
     assert dashboard_url("::1", 8080) == "http://[::1]:8080/"
+
+
+def test_site_url_follows_the_port_unless_set() -> None:
+    environ: dict[str, str] = {}
+    assert ensure_site_url("0.0.0.0", 8123, environ) == "http://127.0.0.1:8123"
+    environ = {"SITE_URL": "https://support.example.org"}
+    assert ensure_site_url("127.0.0.1", 8123, environ) == "https://support.example.org"

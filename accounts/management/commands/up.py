@@ -8,12 +8,13 @@ they crash, so one bad moment does not take the dashboard down.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -178,6 +179,14 @@ def dashboard_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
+def ensure_site_url(host: str, port: int, environ: MutableMapping[str, str]) -> str:
+    """Without SITE_URL set, the children build links, the OAuth callback and the endpoint
+    URL from the address actually served."""
+    if not environ.get("SITE_URL"):
+        environ["SITE_URL"] = dashboard_url(host, port).rstrip("/")
+    return environ["SITE_URL"]
+
+
 class Command(BaseCommand):
     help = "Migrate, seed the demo and run the web, gateway and worker processes together."
 
@@ -188,6 +197,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         host: str = options["host"]
         port: int = options["port"]
+        ensure_site_url(host, port, os.environ)
         call_command("migrate", interactive=False, verbosity=1)
         call_command("collectstatic", interactive=False, verbosity=0)
         result = seed_demo()
