@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from assistant.providers.base import Passage, Turn
-from conversations.models import Conversation, Message
+from conversations.models import TAKEOVER_IDLE, Conversation, Message
 from guildmind.db import write_transaction
 
 # A member who comes back after this long starts a new conversation.
@@ -135,3 +136,80 @@ def record_reply(
         )
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     return message
+
+
+# --- human takeover and escalation ---------------------------------------------------------
+
+# At most one escalation email per conversation in this window.
+ESCALATION_EMAIL_EVERY = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Takeover:
+    ok: bool
+    # Who has the conversation when ``ok`` is False (another agent, still active).
+    held_by: str = ""
+
+
+def take_over(conversation_id: int, user: Any, now: datetime | None = None) -> Takeover:
+    """Give the conversation to ``user``: the AI stops answering it at once (every entrance
+    checks the state before answering). Refused while another agent is active in it, so
+    two agents never both take over unknowingly."""
+    now = now or timezone.now()
+    with write_transaction():
+        free = Q(state__in=[Conversation.State.AI, Conversation.State.ESCALATED])
+        idle = Q(agent_active_at__isnull=True) | Q(agent_active_at__lt=now - TAKEOVER_IDLE)
+        taken = (
+            Conversation.objects.filter(pk=conversation_id)
+            .filter(free | idle | Q(taken_by=user))
+            .update(state=Conversation.State.HUMAN, taken_by=user, agent_active_at=now)
+        )
+        if taken:
+            return Takeover(True)
+        holder = Conversation.objects.filter(pk=conversation_id).select_related("taken_by").first()
+    name = holder.taken_by.get_username() if holder and holder.taken_by else "another team member"
+    return Takeover(False, held_by=name)
+
+
+def agent_active(conversation_id: int, user: Any, now: datetime | None = None) -> bool:
+    """The agent typed or sent something: the takeover stays on. False when they no longer
+    hold the conversation."""
+    now = now or timezone.now()
+    held = Conversation.objects.filter(pk=conversation_id, state=Conversation.State.HUMAN, taken_by=user)
+    return bool(held.update(agent_active_at=now))
+
+
+def hand_back(conversation_id: int, user: Any) -> None:
+    """The agent gives the conversation back to the AI at once."""
+    with write_transaction():
+        conversation = Conversation.objects.filter(pk=conversation_id, taken_by=user).first()
+        if conversation is None:
+            return
+        state = Conversation.State.ESCALATED if conversation.escalated_at else Conversation.State.AI
+        Conversation.objects.filter(pk=conversation_id).update(
+            state=state, taken_by=None, agent_active_at=None
+        )
+
+
+def record_agent_message(conversation: Conversation, user: Any, text: str) -> Message:
+    """An agent's message, logged in the conversation (posting it to Discord is the
+    caller's job); it counts as agent activity."""
+    name = user.get_full_name() or user.get_username()
+    with write_transaction():
+        message = record_reply(conversation, text=text, role=Message.Role.AGENT, author_name=name)
+        Conversation.objects.filter(pk=conversation.pk).update(agent_active_at=message.created_at)
+    return message
+
+
+def escalate(conversation_id: int, now: datetime | None = None) -> bool:
+    """Mark the conversation as needing a person. True when the team should be emailed now
+    (at most once per ESCALATION_EMAIL_EVERY per conversation, across processes)."""
+    now = now or timezone.now()
+    with write_transaction():
+        conversations = Conversation.objects.filter(pk=conversation_id)
+        conversations.filter(state=Conversation.State.AI).update(state=Conversation.State.ESCALATED)
+        conversations.update(escalated_at=now)
+        due = Q(escalation_emailed_at__isnull=True) | Q(
+            escalation_emailed_at__lt=now - ESCALATION_EMAIL_EVERY
+        )
+        return bool(conversations.filter(due).update(escalation_emailed_at=now))

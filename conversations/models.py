@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import models
 
 from accounts.models import Workspace
+
+# A taken-over conversation goes back to the AI after this long without agent activity.
+TAKEOVER_IDLE = timedelta(minutes=3)
 
 
 class Conversation(models.Model):
@@ -23,6 +29,15 @@ class Conversation(models.Model):
     member_name = models.CharField(max_length=100, blank=True)
     place_name = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.AI)
+    # Human takeover: who took it over, and their last sign of life (typing or sending).
+    # The AI stays silent while that is recent (TAKEOVER_IDLE), then resumes by itself.
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    agent_active_at = models.DateTimeField(null=True, blank=True)
+    # Escalation: when the member asked for a person, and when the team was last emailed.
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalation_emailed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_message_at = models.DateTimeField(db_index=True)
 
@@ -32,6 +47,20 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_name or self.member_id} in {self.place_name or self.place_id}"
+
+    def human_active(self, now: datetime) -> bool:
+        """Whether a team member has this conversation now (the AI must stay silent)."""
+        return (
+            self.state == self.State.HUMAN
+            and self.agent_active_at is not None
+            and now - self.agent_active_at < TAKEOVER_IDLE
+        )
+
+    def shown_state(self, now: datetime) -> str:
+        """The state as the dashboard shows it: a takeover left idle is back with the AI."""
+        if self.state == self.State.HUMAN and not self.human_active(now):
+            return self.State.ESCALATED if self.escalated_at else self.State.AI
+        return self.state
 
 
 class Message(models.Model):

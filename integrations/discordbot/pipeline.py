@@ -7,6 +7,7 @@ It never imports discord.py: it receives normalized messages and acts through a
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections import OrderedDict, deque
@@ -16,6 +17,7 @@ from typing import cast
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.utils import timezone
 
 from accounts.models import Workspace
 from assistant import answering
@@ -237,13 +239,15 @@ class Pipeline:
         )
         if turn is None:
             return "ignored:duplicate"
-        recorded, answer = turn
+        if turn.answer is None:
+            return "skipped:human"  # a team member has this conversation
+        recorded, answer = turn.recorded, turn.answer
         if not message.mentions_bot and self.memory.answered_by_someone_else(
             message.guild_id, message.channel_id, message.message_id, message.author_id
         ):
             # A person answered while the AI was thinking: don't talk over them.
             return "skipped:answered-by-someone"
-        text = answering.format_reply(answer)
+        text = turn.reply_text()
         try:
             await self._deliver(port, message, text)
         except DiscordActionError as exc:
@@ -287,6 +291,8 @@ NOT_CONNECTED = (
 )
 EMPTY_QUESTION = "Ask me something, for example: /ask question: How do refunds work?"
 SORRY = "Sorry, something went wrong while I was answering. Please try again in a moment."
+TEAM_HAS_IT = "A member of the team is looking after your conversation and will reply here."
+TEAM_TOLD = "I've let the team know you'd like to talk to a person; someone will reply here soon."
 
 
 async def handle_ask(ask: AskRequest, server: ServerSettings | None, port: InteractionPort) -> str:
@@ -326,8 +332,11 @@ async def _handle_ask(ask: AskRequest, server: ServerSettings | None, port: Inte
     )
     if turn is None:
         return "ignored:duplicate"
-    recorded, answer = turn
-    text = answering.format_reply(answer)
+    if turn.answer is None:
+        await port.edit_response(TEAM_HAS_IT)
+        return "skipped:human"
+    recorded, answer = turn.recorded, turn.answer
+    text = turn.reply_text()
     first, *rest = split_message(text)
     await port.edit_response(first)
     for piece in rest:
@@ -342,6 +351,20 @@ async def _handle_ask(ask: AskRequest, server: ServerSettings | None, port: Inte
     return _outcome(answer)
 
 
+@dataclass(frozen=True, slots=True)
+class Conversed:
+    recorded: conversation_actions.Recorded
+    # None when a team member has the conversation: the AI stays silent.
+    answer: Answer | None
+    # The member asked for a person and the team was told.
+    escalated: bool = False
+
+    def reply_text(self) -> str:
+        assert self.answer is not None
+        text = answering.format_reply(self.answer)
+        return f"{TEAM_TOLD}\n\n{text}" if self.escalated else text
+
+
 async def _converse(
     server: ServerSettings,
     *,
@@ -353,10 +376,11 @@ async def _converse(
     bot_name: str,
     place_name: str = "",
     history: list[Turn] | None = None,
-) -> tuple[conversation_actions.Recorded, Answer] | None:
+) -> Conversed | None:
     """Record the member's question and answer it from the workspace's knowledge with the
     member's context (``history``, or else the member's own recent turns here). None when
-    the question was already recorded (a redelivery)."""
+    the question was already recorded (a redelivery). No answer while a team member has
+    the conversation; when the member asks for a person, the team is told (escalation)."""
     assert server.workspace_id is not None
     place = Place(
         workspace_id=server.workspace_id,
@@ -365,7 +389,7 @@ async def _converse(
         channel_id=str(channel_id),
         place_name=place_name or server.name,
     )
-    instructions = await _instructions(server.workspace_id)
+    workspace = await _workspace_info(server.workspace_id)
     recorded = await db(conversation_actions.record_member_message)(
         place,
         member_id=str(member_id),
@@ -376,35 +400,62 @@ async def _converse(
     )
     if not recorded.created:
         return None
-    answer = await answering.answer_question(
+    if recorded.conversation.human_active(timezone.now()):
+        return Conversed(recorded, None)
+    context = recorded.history if history is None else history
+    answering_task = answering.answer_question(
         workspace_id=server.workspace_id,
         question=question,
-        history=recorded.history if history is None else history,
-        instructions=instructions,
+        history=context,
+        instructions=workspace.instructions,
         bot_name=bot_name,
     )
-    return recorded, answer
+    if not workspace.escalation_email:
+        return Conversed(recorded, await answering_task)
+    answer, wants_human = await asyncio.gather(
+        answering_task, answering.detect_human_request(question, context)
+    )
+    if wants_human:
+        await _escalate(recorded.conversation.pk)
+    return Conversed(recorded, answer, escalated=wants_human)
 
 
-# The workspace's instructions to the AI, cached briefly: edits reach the gateway within
-# as long as server settings take, without a query per message.
-INSTRUCTIONS_TTL = 5.0
-_instructions_cache: dict[int, tuple[float, str]] = {}
+async def _escalate(conversation_id: int) -> None:
+    """Flag the conversation and email the team (at most every 30 minutes per conversation).
+    The email goes through the worker, with retries: it never holds up the reply."""
+    from conversations.tasks import send_escalation_email
+
+    if await db(conversation_actions.escalate)(conversation_id):
+        await db(send_escalation_email)(conversation_id)
 
 
-async def _instructions(workspace_id: int) -> str:
-    cached = _instructions_cache.get(workspace_id)
+@dataclass(frozen=True, slots=True)
+class WorkspaceInfo:
+    instructions: str
+    escalation_email: str
+
+
+# What answering needs of the workspace, cached briefly: edits reach the gateway within as
+# long as server settings take, without a query per message.
+WORKSPACE_TTL = 5.0
+_workspace_cache: dict[int, tuple[float, WorkspaceInfo]] = {}
+
+
+async def _workspace_info(workspace_id: int) -> WorkspaceInfo:
+    cached = _workspace_cache.get(workspace_id)
     now = monotonic()
-    if cached is not None and now - cached[0] < INSTRUCTIONS_TTL:
+    if cached is not None and now - cached[0] < WORKSPACE_TTL:
         return cached[1]
-    text = await db(_read_instructions)(workspace_id)
-    _instructions_cache[workspace_id] = (now, text)
-    return text
+    info = await db(_read_workspace_info)(workspace_id)
+    _workspace_cache[workspace_id] = (now, info)
+    return info
 
 
-def _read_instructions(workspace_id: int) -> str:
-    workspace = Workspace.objects.filter(pk=workspace_id)
-    return workspace.values_list("ai_instructions", flat=True).first() or ""
+def _read_workspace_info(workspace_id: int) -> WorkspaceInfo:
+    row = Workspace.objects.filter(pk=workspace_id).values("ai_instructions", "escalation_email").first()
+    if row is None:
+        return WorkspaceInfo("", "")
+    return WorkspaceInfo(row["ai_instructions"] or "", row["escalation_email"] or "")
 
 
 def _record_answer(
