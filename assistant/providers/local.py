@@ -45,6 +45,8 @@ EXPANSION_WEIGHT = 0.5
 NUMBER_BONUS = 0.5
 MAX_POST_CHARS = 320
 NEAR_DUPLICATE = 0.6
+# A sentence whose content words are this share of an earlier post's sentence says nothing new.
+RETOLD_SHARE = 0.8
 
 _ASKS_FOR_AMOUNT = re.compile(r"\bhow (?:long|much|many|soon|often)\b|\bwhen\b|\bwhat time\b")
 
@@ -90,9 +92,12 @@ class LocalProvider:
         "" means there is nothing new to say (every candidate is too close to an earlier
         post, or there are no passages).
         """
+        told = _told_sentences(previous_posts)
         for said in _post_candidates(topic, passages):
             post = _post_text(topic, " ".join(said))
-            if all(_is_new(post, said, earlier) for earlier in previous_posts):
+            if all(_is_new(post, said, earlier) for earlier in previous_posts) and not any(
+                _retells(sentence, told) for sentence in said
+            ):
                 return post
         return ""
 
@@ -206,6 +211,24 @@ def _paired(told: list[str]) -> list[tuple[str, ...]]:
 def _is_new(post: str, said: tuple[str, ...], earlier: str) -> bool:
     """True when ``post`` neither repeats a sentence of ``earlier`` nor reads like it."""
     return not any(sentence in earlier for sentence in said) and jaccard(post, earlier) < NEAR_DUPLICATE
+
+
+def _told_sentences(previous_posts: list[str]) -> list[tuple[str, frozenset[str]]]:
+    """Every sentence of the earlier posts (whoever wrote them), with its content terms."""
+    return [(s.text, terms(s.text)) for post in previous_posts for s in sentences(post)]
+
+
+def _retells(sentence: str, told: list[tuple[str, frozenset[str]]]) -> bool:
+    """True when an earlier post already said ``sentence``, even in other words: a sentence
+    that reads like an earlier one, or whose content words an earlier one all but holds
+    (a reworded or shortened copy adds nothing), is not news."""
+    own = terms(sentence.removesuffix("…"))
+    for text, earlier in told:
+        if jaccard(sentence, text) >= NEAR_DUPLICATE:
+            return True
+        if own and len(own & earlier) >= RETOLD_SHARE * len(own):
+            return True
+    return False
 
 
 def _post_text(topic: str, body: str) -> str:

@@ -16,8 +16,11 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 from integrations.discordbot.install import ADMINISTRATOR, permission_names, server_permissions
-from integrations.discordbot.models import BotApplication, DiscordServer
+from integrations.discordbot.models import BotApplication, DiscordServer, ProactivePost
 
+# What integrations.discordbot.proactive puts before the errors it writes into last_error
+# (not imported from there: the dashboard's diagnostics need no discord.py).
+PROACTIVE_ERROR_PREFIX = "Proactive post: "
 # The gateway checks in every SETTINGS_REFRESH_SECONDS; this many missed check-ins and it
 # counts as down.
 MISSED_CHECK_INS = 5
@@ -149,7 +152,12 @@ def _server(server: DiscordServer) -> ServerCheck:
                 f"In {name}: Server Settings → Roles, drag the bot's role above those it should moderate.",
             )
         )
-    if server.last_error:
+    proactive_problem = _proactive(server)
+    if proactive_problem is not None:
+        check.problems.append(proactive_problem)
+    # A failed proactive post is also the server's last error: reported once, above.
+    reported = proactive_problem is not None and server.last_error.startswith(PROACTIVE_ERROR_PREFIX)
+    if server.last_error and not reported:
         check.problems.append(
             Check(
                 False,
@@ -159,3 +167,48 @@ def _server(server: DiscordServer) -> ServerCheck:
             )
         )
     return check
+
+
+def _proactive(server: DiscordServer) -> Check | None:
+    """The latest proactive post when it did not go out (the schedule keeps trying)."""
+    if not server.proactive_enabled or server.workspace_id is None:
+        return None
+    latest = (
+        ProactivePost.objects.filter(server=server, workspace_id=server.workspace_id)
+        .exclude(status=ProactivePost.Status.POSTING)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if latest is None or latest.status == ProactivePost.Status.POSTED:
+        return None
+    when = timezone.localtime(latest.finished_at or latest.created_at)
+    retry = "It is tried again at the next scheduled run."
+    if latest.status == ProactivePost.Status.SKIPPED:
+        advice = "See the reason above."
+        if latest.error.startswith("Nothing new"):
+            advice = "Add knowledge on the topic, or choose another topic in the server's settings."
+        return Check(
+            False,
+            "The last proactive post was skipped",
+            f"{when:%Y-%m-%d %H:%M}: {latest.error}",
+            f"{advice} {retry}",
+        )
+    error = latest.error.lower()
+    if "no text channel named" in error:
+        advice = (
+            f"Create #{latest.channel_name} in Discord, or type the name of an existing channel in the "
+            "server's proactive settings."
+        )
+    elif "may not post" in error:
+        advice = (
+            f"In Discord, open #{latest.channel_name} → Edit Channel → Permissions and allow the bot's role "
+            "View Channel and Send Messages."
+        )
+    else:
+        advice = "Check the bot's access to the server."
+    return Check(
+        False,
+        f"The last proactive post to #{latest.channel_name} failed",
+        f"{when:%Y-%m-%d %H:%M}: {latest.error}",
+        f"{advice} {retry}",
+    )
