@@ -131,9 +131,11 @@ class GuildmindBot(discord.AutoShardedClient):
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._commands_synced = False
+        self.last_seen_message_id = 0
         self._facts: dict[int, tuple[int, tuple[str, ...]]] = {}
 
     async def on_message(self, message: discord.Message) -> None:
+        self.last_seen_message_id = message.id  # lets tests (and logs) know what arrived
         guild = message.guild
         me = self.user
         if guild is None or me is None:

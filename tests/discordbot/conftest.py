@@ -56,6 +56,18 @@ class Running:
             mention_bot_of=APP_ID if mention else None,
         )
 
+    async def settle(self, message: dict[str, Any], timeout: float = 5.0) -> None:
+        """Wait until the bot has received ``message`` (and everything before it) and has
+        finished processing: no fixed sleeps that a busy machine can outrun."""
+        wanted = int(message["id"])
+        for _ in range(int(timeout / 0.01)):
+            if self.bot.last_seen_message_id >= wanted:
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise TimeoutError(f"the bot never received message {wanted}")
+        await self.bot.drain()
+
     async def reply_to(self, message: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
         return await self.sim.wait_for_message(
             self.general,

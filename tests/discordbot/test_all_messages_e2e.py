@@ -26,8 +26,7 @@ async def say(running: Running, content: str, channel: str | None = None) -> dic
     message = await running.sim.post_message(
         running.guild.id, channel or running.general, running.member.user.id, content
     )
-    await asyncio.sleep(0.1)
-    await running.bot.drain()
+    await running.settle(message)
     return message
 
 

@@ -28,8 +28,7 @@ async def say(running: Running, author: Any, content: str, **options: Any) -> di
     message = await running.sim.post_message(
         running.guild.id, running.general, author.user.id, content, **options
     )
-    await asyncio.sleep(0.1)
-    await running.bot.drain()
+    await running.settle(message)
     return message
 
 
@@ -63,8 +62,10 @@ async def test_the_channel_memory_is_bounded(running: Running, settings: Any) ->
     await configure(running, channel_awareness=True)
     memory = running.bot.pipeline.memory
     for n in range(memory.per_channel + 15):
-        await running.sim.post_message(running.guild.id, running.general, running.member.user.id, f"chat {n}")
-    await asyncio.sleep(0.3)
+        last = await running.sim.post_message(
+            running.guild.id, running.general, running.member.user.id, f"chat {n}"
+        )
+    await running.settle(last)
     kept = memory.recent(int(running.guild.id), int(running.general))
     assert len(kept) == memory.per_channel
     assert kept[-1].text == f"chat {memory.per_channel + 14}"
@@ -115,11 +116,10 @@ async def test_when_a_person_answers_first_the_bot_stays_out(running: Running, s
         running.guild.id, running.general, running.member.user.id, "How long do refunds take?"
     )
     await asyncio.sleep(0.1)  # the AI is still thinking
-    await running.sim.post_message(
+    answered = await running.sim.post_message(
         running.guild.id, running.general, staff.user.id, "About 5 business days!", reply_to=question["id"]
     )
-    await asyncio.sleep(0.1)
-    await running.bot.drain()
+    await running.settle(answered)
     assert replies(running) == []
 
 

@@ -57,10 +57,10 @@ async def test_it_stays_silent_on_messages_that_do_not_mention_it(running: Runni
 async def test_it_ignores_its_own_and_other_bots_messages(running: Running) -> None:
     other_bot = running.sim.add_member(running.guild.id, "otherbot", bot=True)
     await running.ask("How long do refunds take?", author_id=other_bot.user.id)
-    await running.sim.post_message(
+    mine = await running.sim.post_message(
         running.guild.id, running.general, APP_ID, f"<@{APP_ID}> talking to myself"
     )
-    await asyncio.sleep(0.3)
+    await running.settle(mine)
     await running.bot.drain()
     assert [m for m in running.sim.messages(running.general) if m["author"]["id"] == APP_ID][1:] == []
     assert not await Conversation.objects.aexists()

@@ -110,8 +110,7 @@ async def post(running: Running, content: str, author_id: str | None = None, **k
     message = await running.sim.post_message(
         running.guild.id, running.general, author_id or running.member.user.id, content, **kw
     )
-    await asyncio.sleep(0.1)
-    await running.bot.drain()
+    await running.settle(message)
     return message
 
 

@@ -28,8 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def ask(running: Running, text: str) -> list[dict[str, Any]]:
     """Mention the bot; returns the bot's replies to that message."""
     message = await running.ask(text)
-    await asyncio.sleep(0.1)
-    await running.bot.drain()
+    await running.settle(message)
     return [
         m
         for m in running.sim.messages(running.general)
