@@ -13,7 +13,10 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):
-    list_display = ["name", "escalation_email", "created_at"]
+    list_display = ["name", "plan", "escalation_email", "created_at"]
+    # Operators assign plans here (there is no payment integration), also from the list.
+    list_editable = ["plan"]
+    list_filter = ["plan"]
     search_fields = ["name", "escalation_email"]
     readonly_fields = ["knowledge_version", "created_at"]
     inlines = [MembershipInline]

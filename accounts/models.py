@@ -8,19 +8,36 @@ from django.db import models
 from django.utils import timezone
 
 
+def default_plan() -> str:
+    """The plan of a new workspace (``DEFAULT_PLAN``); read when a row is created, so the
+    migration does not change when the setting does."""
+    return str(settings.DEFAULT_PLAN)
+
+
 class Workspace(models.Model):
     """A team's tenant: its knowledge, servers, conversations and AI persona belong here."""
+
+    class Plan(models.TextChoices):
+        FREE = "free", "Free"
+        STARTER = "starter", "Starter"
+        STANDARD = "standard", "Standard"
+        PRO = "pro", "Pro"
 
     name = models.CharField(max_length=100)
     ai_instructions = models.TextField(
         blank=True,
         help_text="Persona and instructions the AI follows when it answers (tone, scope, name).",
     )
+    # Escalation: email this address when a member asks for a person (Standard and above).
+    escalation_enabled = models.BooleanField(default=False)
     escalation_email = models.EmailField(blank=True)
     # Bumped whenever a knowledge source changes, so per-process search indexes know
     # they are stale without comparing chunks.
     knowledge_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the workspace may use and how many messages a month (usage/plans.py); assigned
+    # by operators in the admin, there is no payment integration.
+    plan = models.CharField(max_length=12, choices=Plan.choices, default=default_plan)
 
     def __str__(self) -> str:
         return self.name

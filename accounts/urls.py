@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import views, workspace_settings
 from integrations.discordbot import dashboard
 
 urlpatterns = [
@@ -29,4 +29,5 @@ urlpatterns = [
     ),
     # Django's LogoutView only accepts POST, so a link crafted elsewhere cannot sign anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("settings/", workspace_settings.workspace_settings, name="workspace_settings"),
 ]

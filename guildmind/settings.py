@@ -249,6 +249,29 @@ RATE_LIMIT_NAMESPACE = env_str("RATE_LIMIT_NAMESPACE", HUEY_NAME)
 CHANNEL_MEMORY_MESSAGES = env_int("CHANNEL_MEMORY_MESSAGES", 20, minimum=0)
 CHANNEL_MEMORY_CHANNELS = env_int("CHANNEL_MEMORY_CHANNELS", 10000, minimum=1)
 
+# --- Plans and quotas -------------------------------------------------------------------------
+# Messages included each calendar month (UTC) and the price shown on the plan page, in US
+# dollars a month; there is no payment integration: operators assign plans in the admin.
+# Which features each plan has is fixed in usage/plans.py (Discord from Starter; live
+# monitoring, takeover and escalation from Standard).
+PLAN_CHOICES = ("free", "starter", "standard", "pro")
+# The plan of new workspaces, and of the workspaces that existed when plans were added.
+DEFAULT_PLAN = env_str("DEFAULT_PLAN", "starter").strip().lower()
+if DEFAULT_PLAN not in PLAN_CHOICES:
+    raise ConfigError(f"DEFAULT_PLAN={DEFAULT_PLAN!r} must be one of: {', '.join(PLAN_CHOICES)}")
+PLAN_MESSAGES = {
+    "free": env_int("PLAN_FREE_MESSAGES", 0, minimum=0),
+    "starter": env_int("PLAN_STARTER_MESSAGES", 2500, minimum=0),
+    "standard": env_int("PLAN_STANDARD_MESSAGES", 15000, minimum=0),
+    "pro": env_int("PLAN_PRO_MESSAGES", 50000, minimum=0),
+}
+PLAN_PRICES = {
+    "free": 0,
+    "starter": env_int("PLAN_STARTER_PRICE", 39, minimum=0),
+    "standard": env_int("PLAN_STANDARD_PRICE", 139, minimum=0),
+    "pro": env_int("PLAN_PRO_PRICE", 449, minimum=0),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

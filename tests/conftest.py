@@ -63,6 +63,15 @@ def _test_settings(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_job_queue() -> None:
+    """Each test starts with an empty job queue (jobs an earlier test enqueued, or retries
+    it scheduled, would otherwise run in this test's worker)."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.flush()
+
+
 @pytest.fixture
 def workspace(db: None) -> Any:
     from accounts.models import Workspace

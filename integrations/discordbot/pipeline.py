@@ -39,8 +39,9 @@ from integrations.discordbot.port import DiscordActionError, DiscordPort, Intera
 from integrations.discordbot.rate_limits import answer_limits
 from integrations.discordbot.servers import ServerDirectory, ServerSettings
 from integrations.discordbot.text import split_message, strip_mention
-from usage.actions import record_usage
 from usage.models import UsageEvent
+from usage.plans import plan_allows
+from usage.quota import LIMIT_NOTICE, release, reserve, should_notify_limit
 
 log = logging.getLogger(__name__)
 
@@ -144,13 +145,15 @@ class Pipeline:
         server = self._server(message.guild_id)
         if server is None or server.workspace_id is None:
             return "ignored:server"
-        if server.moderation.enabled:
+        if server.moderation.enabled and server.moderation.rules.strip():
+            # Each check is one message of usage; past the month's quota, no checks.
+            key = f"moderation:{message.message_id}"
+            checked = await db(reserve)(server.workspace_id, UsageEvent.Kind.MODERATION, key)
             # The gateway's port also carries the moderation actions.
-            result = await self._moderate(server, message, cast(ModerationPort, port))
-            if server.moderation.rules.strip():  # each check is one message of usage
-                key = f"moderation:{message.message_id}"
-                await db(record_usage)(server.workspace_id, UsageEvent.Kind.MODERATION, key)
-            if result.deleted:
+            result = (
+                await self._moderate(server, message, cast(ModerationPort, port)) if checked.allowed else None
+            )
+            if result is not None and result.deleted:
                 return "moderated:deleted"
         if not self._triggered(server, message.channel_id, message.mentions_bot):
             return "ignored:not-triggered"
@@ -175,7 +178,19 @@ class Pipeline:
                         str(message.channel_id), str(message.message_id), limited.notice(message.author_name)
                     )
             return f"limited:{limited.scope}"
-        return await self._answer(server, message, question, port, history)
+        key = f"reply:{message.message_id}"
+        quota = await db(reserve)(server.workspace_id, UsageEvent.Kind.REPLY, key)
+        if not quota.allowed:
+            if quota.reason == "limit" and await db(should_notify_limit)(
+                server.workspace_id, message.guild_id, message.channel_id
+            ):
+                with contextlib.suppress(DiscordActionError):
+                    await port.reply(str(message.channel_id), str(message.message_id), LIMIT_NOTICE)
+            return f"quota:{quota.reason}"
+        outcome = await self._answer(server, message, question, port, history)
+        if quota.reason == "counted" and outcome in UNANSWERED:
+            await db(release)(server.workspace_id, key)  # nothing went out: not a message
+        return outcome
 
     def _channel_history(self, server: ServerSettings, message: InboundMessage) -> list[Turn] | None:
         """With channel awareness, the channel's recent conversation from everyone; else None
@@ -255,11 +270,7 @@ class Pipeline:
             await db(record_server_error)(str(message.guild_id), f"Could not reply: {exc.reason}")
             return "failed:deliver"
         await db(_record_answer)(
-            recorded,
-            answer,
-            text,
-            author_name=message.bot_name,
-            usage_key=f"reply:{message.message_id}",
+            recorded, answer, text, author_name=message.bot_name, usage_key=f"reply:{message.message_id}"
         )
         return _outcome(answer)
 
@@ -292,6 +303,8 @@ NOT_CONNECTED = (
 EMPTY_QUESTION = "Ask me something, for example: /ask question: How do refunds work?"
 SORRY = "Sorry, something went wrong while I was answering. Please try again in a moment."
 TEAM_HAS_IT = "A member of the team is looking after your conversation and will reply here."
+# Outcomes where no AI reply reached the member: the reserved message is given back.
+UNANSWERED = {"ignored:duplicate", "skipped:human", "skipped:answered-by-someone", "failed:deliver", "failed"}
 TEAM_TOLD = "I've let the team know you'd like to talk to a person; someone will reply here soon."
 
 
@@ -321,6 +334,21 @@ async def _handle_ask(ask: AskRequest, server: ServerSettings | None, port: Inte
     if limited is not None:
         await port.edit_response(limited.notice(ask.user_name))
         return f"limited:{limited.scope}"
+    key = f"reply:interaction:{ask.interaction_id}"
+    quota = await db(reserve)(server.workspace_id, UsageEvent.Kind.REPLY, key)
+    if not quota.allowed:
+        # /ask must answer something, or Discord shows "The application did not respond".
+        await port.edit_response(LIMIT_NOTICE if quota.reason == "limit" else quota.detail)
+        return f"quota:{quota.reason}"
+    outcome = await _ask_answer(ask, server, port, question, key)
+    if quota.reason == "counted" and outcome in UNANSWERED:
+        await db(release)(server.workspace_id, key)
+    return outcome
+
+
+async def _ask_answer(
+    ask: AskRequest, server: ServerSettings, port: InteractionPort, question: str, key: str
+) -> str:
     turn = await _converse(
         server,
         channel_id=ask.channel_id,
@@ -346,7 +374,7 @@ async def _handle_ask(ask: AskRequest, server: ServerSettings | None, port: Inte
         answer,
         text,
         author_name=ask.bot_name,
-        usage_key=f"reply:interaction:{ask.interaction_id}",
+        usage_key=key,
     )
     return _outcome(answer)
 
@@ -452,10 +480,15 @@ async def _workspace_info(workspace_id: int) -> WorkspaceInfo:
 
 
 def _read_workspace_info(workspace_id: int) -> WorkspaceInfo:
-    row = Workspace.objects.filter(pk=workspace_id).values("ai_instructions", "escalation_email").first()
+    row = (
+        Workspace.objects.filter(pk=workspace_id)
+        .values("ai_instructions", "escalation_enabled", "escalation_email", "plan")
+        .first()
+    )
     if row is None:
         return WorkspaceInfo("", "")
-    return WorkspaceInfo(row["ai_instructions"] or "", row["escalation_email"] or "")
+    escalating = row["escalation_enabled"] and plan_allows(row["plan"], "escalation").allowed
+    return WorkspaceInfo(row["ai_instructions"] or "", (row["escalation_email"] or "") if escalating else "")
 
 
 def _record_answer(
@@ -467,8 +500,8 @@ def _record_answer(
         conversation_actions.record_reply(
             recorded.conversation, text=text, author_name=author_name, sources=answer.sources
         )
-        if not answer.failed:
-            record_usage(recorded.conversation.workspace_id, UsageEvent.Kind.REPLY, usage_key)
+        if answer.failed:  # an apology is not an AI reply: give the message back
+            release(recorded.conversation.workspace_id, usage_key)
 
 
 def _between_members(message: InboundMessage) -> bool:

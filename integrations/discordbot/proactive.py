@@ -35,6 +35,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.models import Workspace
 from assistant.answering import compose_post
 from assistant.providers.local import NEAR_DUPLICATE
 from assistant.text import jaccard
@@ -48,6 +49,8 @@ from integrations.discordbot.models import (
 )
 from integrations.discordbot.responder import NO_MENTIONS, REST_CLIENTS
 from usage.actions import record_usage
+from usage.plans import plan_allows
+from usage.quota import release, reserve
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +106,10 @@ class _Attempt:
 def can_post(server: DiscordServer) -> bool:
     """May the bot post proactively in ``server`` now? The single place plans and quotas
     hook in; a schedule that may not post records the slot as skipped and moves on."""
-    return server.workspace_id is not None and server.connected
+    if server.workspace_id is None or not server.connected:
+        return False
+    plan = Workspace.objects.filter(pk=server.workspace_id).values_list("plan", flat=True).first()
+    return plan is not None and plan_allows(plan, "discord").allowed
 
 
 # --- the schedule --------------------------------------------------------------------------
@@ -227,6 +233,9 @@ def post_claimed(post: ProactivePost, server: DiscordServer) -> ProactivePost:
         return _finish(post, server, _Attempt(error=NOT_ALLOWED, skipped=True))
     if not post.topic or not post.channel_name:
         return _finish(post, server, _Attempt(error=NOT_SET_UP, skipped=True))
+    quota = reserve(post.workspace_id, "proactive", usage_key(post))
+    if not quota.allowed:
+        return _finish(post, server, _Attempt(error=quota.detail, skipped=True))
     attempt = _Attempt()
     previous = previous_posts(server)
     app = server.application
@@ -322,6 +331,9 @@ def send_now(server: DiscordServer, text: str, previewed_at: datetime) -> tuple[
     problem = _cannot_post_now(server)
     if problem or not text:
         return _finish(post, server, _Attempt(text=text, error=problem or NOT_SET_UP, skipped=True)), True
+    quota = reserve(post.workspace_id, "proactive", usage_key(post))
+    if not quota.allowed:
+        return _finish(post, server, _Attempt(text=text, error=quota.detail, skipped=True)), True
     attempt = _Attempt(text=text)
     app = server.application
     channel_name = post.channel_name
@@ -430,8 +442,10 @@ def _finish(post: ProactivePost, server: DiscordServer, attempt: _Attempt) -> Pr
     post.finished_at = timezone.now()
     with write_transaction():
         post.save(update_fields=["status", "error", "text", "channel_id", "message_id", "finished_at"])
+        if status != ProactivePost.Status.POSTED:
+            release(post.workspace_id, usage_key(post))  # nothing went out: not a message
         if status == ProactivePost.Status.POSTED:
-            record_usage(post.workspace_id, "proactive", usage_key(post))
+            record_usage(post.workspace_id, "proactive", usage_key(post))  # no-op once reserved
             DiscordServer.objects.filter(pk=server.pk, last_error__startswith=LAST_ERROR_PREFIX).update(
                 last_error=""
             )

@@ -37,6 +37,7 @@ from integrations.discordbot.install import (
 )
 from integrations.discordbot.models import DiscordServer
 from integrations.discordbot.setup_forms import InstallForm, ServerSettingsForm
+from usage.plans import plan_allows
 
 # Discord's own words for an owner who pressed "Cancel" in its dialog.
 _DENIED = "access_denied"
@@ -75,6 +76,9 @@ def install(request: HttpRequest) -> HttpResponse:
         )
     if not form.is_valid():
         return _setup_page(request, workspace, form=form, error="Pick permissions from the list.")
+    allowed = plan_allows(workspace, "discord")
+    if not allowed.allowed:
+        return _setup_page(request, workspace, form=form, error=f"{allowed.reason} See the Plan page.")
     if request.session.session_key is None:
         request.session.save()
     assert request.session.session_key is not None

@@ -9,12 +9,15 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.utils import timezone
 
+from accounts.models import Workspace
 from assistant.prompts import APOLOGY
 from assistant.providers.registry import reset_providers
 from integrations.discordbot.models import DiscordServer
 from tests.discordbot.conftest import APP_ID, Running
 from usage.models import UsageEvent
+from usage.quota import LIMIT_NOTICE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -188,3 +191,46 @@ async def test_a_failed_answer_is_not_counted(running: Running, monkeypatch: pyt
     await say(running, running.member, "How long do refunds take?", mention_bot_of=APP_ID)
     assert replies(running)[0]["content"] == APOLOGY
     assert not await UsageEvent.objects.aexists()
+
+
+# --- plans and quotas ----------------------------------------------------------------------------
+
+
+async def use_up_the_month(workspace_id: int, leave: int = 0) -> None:
+    from usage.models import UsageMonth
+    from usage.plans import monthly_limit
+    from usage.quota import month_of
+
+    workspace = await Workspace.objects.aget(pk=workspace_id)
+    used = monthly_limit(workspace.plan) - leave
+    await UsageMonth.objects.aupdate_or_create(
+        workspace_id=workspace_id, month=month_of(timezone.now()), defaults={"used": used}
+    )
+
+
+async def test_at_the_limit_there_is_no_ai_reply_and_one_notice_per_channel(
+    running: Running, workspace: Any
+) -> None:
+    await use_up_the_month(workspace.pk, leave=1)
+    await say(running, running.member, "How long do refunds take?", mention_bot_of=APP_ID)
+    assert "5 business days" in replies(running)[0]["content"]  # the last message of the month
+    for _ in range(3):
+        await say(running, running.member, "Where do orders ship from?", mention_bot_of=APP_ID)
+    answers = replies(running)
+    assert len(answers) == 2 and answers[1]["content"] == LIMIT_NOTICE  # one notice, then silence
+    assert not any("Lisbon" in a["content"] for a in answers)
+
+
+async def test_at_the_limit_moderation_checks_stop_too(running: Running, workspace: Any) -> None:
+    await configure(
+        running, moderation_enabled=True, moderation_rules="No spam or invite links.", moderation_delete=True
+    )
+    await use_up_the_month(workspace.pk)
+    spam = await say(running, running.member, "Join discord.gg/freenitro now")
+    assert not running.sim.is_deleted(spam["id"])
+
+
+async def test_the_free_plan_gets_no_discord_answers(running: Running, workspace: Any) -> None:
+    await Workspace.objects.filter(pk=workspace.pk).aupdate(plan="free")
+    await say(running, running.member, "How long do refunds take?", mention_bot_of=APP_ID)
+    assert replies(running) == []

@@ -49,6 +49,8 @@ def agents(db: None) -> tuple[User, User]:
 @pytest.fixture
 def escalation_on(workspace: Workspace) -> Workspace:
     workspace.escalation_email = "team@example.org"
+    workspace.escalation_enabled = True
+    workspace.plan = "standard"  # escalation needs Standard or above
     workspace.save()
     pipeline._workspace_cache.clear()
     return workspace

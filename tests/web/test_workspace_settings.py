@@ -1,0 +1,54 @@
+"""The workspace settings page: owners change the name, the AI's instructions and
+escalation; other members only read them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from accounts.models import Membership
+
+pytestmark = pytest.mark.django_db
+
+VALID = {
+    "name": "Alice's Workshop",
+    "ai_instructions": "Be brief.",
+    "escalation_enabled": "on",
+    "escalation_email": "team@example.org",
+}
+
+
+def test_an_owner_turns_escalation_on(alice_client: Client, workspace: Any) -> None:
+    response = alice_client.post("/settings/", VALID)
+    assert response.status_code == 302
+    workspace.refresh_from_db()
+    assert workspace.escalation_enabled and workspace.escalation_email == "team@example.org"
+    assert workspace.ai_instructions == "Be brief."
+
+
+def test_escalation_needs_an_address(alice_client: Client, workspace: Any) -> None:
+    page = alice_client.post("/settings/", {**VALID, "escalation_email": ""}).content.decode()
+    assert "Give the address to email" in page
+    workspace.refresh_from_db()
+    assert not workspace.escalation_enabled
+
+
+def test_a_plain_member_can_read_but_not_change(workspace: Any) -> None:
+    member = User.objects.create(username="carol")
+    Membership.objects.create(user=member, workspace=workspace, role=Membership.Role.MEMBER)
+    client = Client()
+    client.force_login(member)
+    assert client.get("/settings/").status_code == 200
+    assert client.post("/settings/", {**VALID, "name": "Hijacked"}).status_code == 403
+    workspace.refresh_from_db()
+    assert workspace.name == "Alice's Workshop"
+
+
+def test_another_workspace_is_untouched(bob_client: Client, workspace: Any, other_workspace: Any) -> None:
+    bob_client.post("/settings/", {**VALID, "name": "Renamed by Bob"})
+    workspace.refresh_from_db()
+    other_workspace.refresh_from_db()
+    assert workspace.name == "Alice's Workshop" and other_workspace.name == "Renamed by Bob"
