@@ -1,15 +1,19 @@
-"""Worker jobs of conversations: the escalation email."""
+"""Worker jobs of conversations: the escalation email, and posting an agent's message."""
 
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
+from huey.api import Task
 from huey.contrib.djhuey import db_task
 
-from conversations.models import Conversation
+from conversations import live
+from conversations.models import Conversation, Message
 
 log = logging.getLogger(__name__)
 
@@ -43,3 +47,108 @@ def send_escalation_email(conversation_id: int) -> None:
         fail_silently=False,
     )
     log.info("escalation email sent for conversation %s", conversation_id)
+
+
+# --- an agent's message, posted where the member is -------------------------------------------
+
+# An agent's message is chat: tried again soon, and not for long.
+POST_RETRIES = 5
+POST_RETRY_DELAY = 3
+POST_TIMEOUT_SECONDS = 30.0
+# Discord's answers that trying again cannot change.
+REFUSALS = {400, 401, 403, 404}
+
+
+class Undeliverable(Exception):
+    """The message cannot be posted, now or later; ``code`` says why (see live.FAILURES)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@db_task(retries=POST_RETRIES, retry_delay=POST_RETRY_DELAY, context=True)
+def post_agent_message(message_id: int, task: Task | None = None) -> None:
+    """Post an agent's message in the member's channel, as the bot, marked as the team's.
+    Raises on a passing failure so the worker tries again; see ``deliver``."""
+    deliver(message_id, last_try=task is None or not task.retries)
+
+
+def deliver(message_id: int, *, last_try: bool) -> None:
+    """Post the agent message once and record the platform's id for it. A refusal that
+    trying again cannot fix (403, 404...), or a failure on the last try, marks the message
+    undelivered with the reason, which the conversation page shows; any other failure is
+    logged and raised (the job is retried)."""
+    message = Message.objects.select_related("conversation").filter(pk=message_id).first()
+    if message is None or not live.claim_delivery(message_id):
+        return  # gone, posted, failed, or being posted by another worker
+    post = SENDERS.get(message.conversation.source)
+    try:
+        if post is None:
+            raise Undeliverable("gone")
+        platform_id = post(message)
+    except Undeliverable as refused:
+        log.warning("agent message %s cannot be posted: %s", message_id, refused.code)
+        live.mark_undelivered(message_id, refused.code)
+        return
+    except Exception:
+        live.release_delivery(message_id)
+        if last_try:
+            log.exception("agent message %s was not posted; giving up", message_id)
+            live.mark_undelivered(message_id, "retries")
+            return
+        log.warning("agent message %s was not posted; trying again", message_id, exc_info=True)
+        raise
+    live.mark_delivered(message_id, platform_id)
+    log.info("agent message %s posted as %s", message_id, platform_id)
+
+
+def team_text(message: Message) -> str:
+    """The agent's message as members see it: ``**Sam (team):** text``."""
+    name = re.sub(r"([\\*_~`|>])", r"\\\1", (message.author_name or "Team")[:60])
+    return f"**{name} (team):** {message.text}"
+
+
+def _post_to_discord(message: Message) -> str:
+    """Post in the conversation's channel through the server's bot (a REST-only discord.py
+    client, as /ask answers are). A reply to the member's latest message, so it reads as an
+    answer to them: it pings that member only, never @everyone or roles. Returns its id."""
+    from integrations.discordbot.gateway import ClientPort
+    from integrations.discordbot.models import DiscordServer
+    from integrations.discordbot.port import DiscordActionError
+    from integrations.discordbot.responder import REST_CLIENTS
+
+    conversation = message.conversation
+    server = (
+        DiscordServer.objects.select_related("application")
+        .filter(guild_id=conversation.place_id, workspace_id=conversation.workspace_id, connected=True)
+        .first()
+    )
+    if server is None or not server.application.bot_token:
+        raise Undeliverable("gone")
+    app, channel_id, text = server.application, conversation.channel_id, team_text(message)
+    answered = (
+        conversation.messages.filter(
+            role=Message.Role.MEMBER, id__lt=message.pk, external_id__regex=r"^[0-9]+$"
+        )
+        .order_by("-id")
+        .values_list("external_id", flat=True)
+        .first()
+    )
+
+    async def work() -> str:
+        port = ClientPort(await REST_CLIENTS.client(app.application_id, app.bot_token))
+        try:
+            if answered:
+                return await port.reply(channel_id, answered, text)
+            return await port.send(channel_id, text)
+        except DiscordActionError as exc:
+            if exc.status in REFUSALS:
+                raise Undeliverable(str(exc.status)) from exc
+            raise
+
+    return REST_CLIENTS.run(work, timeout=POST_TIMEOUT_SECONDS)
+
+
+# How an agent's message reaches each source's members.
+SENDERS: dict[str, Callable[[Message], str]] = {"discord": _post_to_discord}

@@ -6,5 +6,11 @@ from conversations import views
 
 urlpatterns = [
     path("", views.conversation_list, name="conversation_list"),
+    path("feed/", views.conversation_feed, name="conversation_feed"),
     path("<int:conversation_id>/", views.conversation_detail, name="conversation_detail"),
+    path("<int:conversation_id>/feed/", views.conversation_detail_feed, name="conversation_detail_feed"),
+    path("<int:conversation_id>/take-over/", views.conversation_take_over, name="conversation_take_over"),
+    path("<int:conversation_id>/reply/", views.conversation_reply, name="conversation_reply"),
+    path("<int:conversation_id>/typing/", views.conversation_typing, name="conversation_typing"),
+    path("<int:conversation_id>/hand-back/", views.conversation_hand_back, name="conversation_hand_back"),
 ]

@@ -13,6 +13,13 @@ from conversations.models import Conversation, Message
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _standard_plan(workspace: Any) -> None:
+    """Live monitoring and takeover need the Standard plan or above."""
+    workspace.plan = "standard"
+    workspace.save(update_fields=["plan"])
+
+
 def conversation(workspace: Any, member: str, guild: str = "500", **kw: Any) -> Conversation:
     convo = Conversation.objects.create(
         workspace=workspace,
