@@ -152,7 +152,11 @@ class GuildmindBot(discord.AutoShardedClient):
             self.pipeline.observe(guild.id, message.channel.id, _seen(message, me.id, author_is_bot, replied))
         mentions_bot = any(user.id == me.id for user in message.mentions)
         if not self.pipeline.wants(
-            guild.id, message.channel.id, author_is_bot=author_is_bot, mentions_bot=mentions_bot
+            guild.id,
+            message.channel.id,
+            author_is_bot=author_is_bot,
+            mentions_bot=mentions_bot,
+            author_id=message.author.id,
         ):
             return
         facts = _facts(guild, message) if self.pipeline.moderates(guild.id) else None

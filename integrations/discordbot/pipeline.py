@@ -94,16 +94,22 @@ class Pipeline:
         self._recent_texts: OrderedDict[tuple[int, int, int], deque[tuple[float, str]]] = OrderedDict()
 
     # --- guard + trigger (hot path: memory only) ------------------------------------
-    def wants(self, guild_id: int, channel_id: int, *, author_is_bot: bool, mentions_bot: bool) -> bool:
+    def wants(
+        self, guild_id: int, channel_id: int, *, author_is_bot: bool, mentions_bot: bool, author_id: int = 0
+    ) -> bool:
         """Whether a message needs any work at all; cheap enough for every message."""
         if author_is_bot:
             return False
         server = self._server(guild_id)
         if server is None:
             return False
-        if server.moderation_enabled:
+        if server.moderation_enabled or self._triggered(server, channel_id, mentions_bot):
             return True
-        return self._triggered(server, channel_id, mentions_bot)
+        return self.held(guild_id, channel_id, author_id)
+
+    def held(self, guild_id: int, channel_id: int, author_id: int) -> bool:
+        """A team member has this member's conversation here (memory only)."""
+        return (guild_id, channel_id, author_id) in self.servers.held
 
     def _server(self, guild_id: int) -> ServerSettings | None:
         """The server's settings when this pipeline's bot serves it and it is active."""
@@ -155,6 +161,10 @@ class Pipeline:
             )
             if result is not None and result.deleted:
                 return "moderated:deleted"
+        if self.held(message.guild_id, message.channel_id, message.author_id):
+            # The agent sees every message of the member live; the AI says nothing.
+            await self._record_only(server, message)
+            return "skipped:human"
         if not self._triggered(server, message.channel_id, message.mentions_bot):
             return "ignored:not-triggered"
         question = strip_mention(message.content, str(message.bot_user_id))
@@ -191,6 +201,23 @@ class Pipeline:
         if quota.reason == "counted" and outcome in UNANSWERED:
             await db(release)(server.workspace_id, key)  # nothing went out: not a message
         return outcome
+
+    async def _record_only(self, server: ServerSettings, message: InboundMessage) -> None:
+        assert server.workspace_id is not None
+        place = Place(
+            workspace_id=server.workspace_id,
+            source="discord",
+            place_id=str(server.guild_id),
+            channel_id=str(message.channel_id),
+            place_name=message.guild_name or server.name,
+        )
+        await db(conversation_actions.record_member_message)(
+            place,
+            member_id=str(message.author_id),
+            member_name=message.author_name,
+            text=strip_mention(message.content, str(message.bot_user_id)) or message.content,
+            external_id=str(message.message_id),
+        )
 
     def _channel_history(self, server: ServerSettings, message: InboundMessage) -> list[Turn] | None:
         """With channel awareness, the channel's recent conversation from everyone; else None

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils import timezone
+
+from conversations.models import TAKEOVER_IDLE, Conversation
 from integrations.discordbot.models import DiscordServer
 from integrations.discordbot.moderation import ModerationSettings
 
@@ -56,6 +59,9 @@ class ServerDirectory:
     def __init__(self) -> None:
         self.by_guild: dict[int, ServerSettings] = {}
         self._seen_until: datetime | None = None
+        # (guild, channel, member) of conversations a team member has taken over: their
+        # messages are recorded (the agent sees them live) even when not addressed to the bot.
+        self.held: frozenset[tuple[int, int, int]] = frozenset()
 
     def get(self, guild_id: int) -> ServerSettings | None:
         return self.by_guild.get(guild_id)
@@ -72,4 +78,17 @@ class ServerDirectory:
             self.by_guild[int(row.guild_id)] = ServerSettings.from_row(row)
             self._seen_until = row.updated_at
             loaded += 1
+        self.held = _held_conversations()
         return loaded
+
+
+def _held_conversations() -> frozenset[tuple[int, int, int]]:
+    active = Conversation.objects.filter(
+        source="discord",
+        state=Conversation.State.HUMAN,
+        agent_active_at__gte=timezone.now() - TAKEOVER_IDLE,
+    )
+    rows = active.values_list("place_id", "channel_id", "member_id")
+    return frozenset(
+        (int(g), int(c), int(m)) for g, c, m in rows if g.isdigit() and c.isdigit() and m.isdigit()
+    )

@@ -144,3 +144,20 @@ class BrokenMail:
     def send_messages(self, messages: Any) -> int:
         BrokenMail.attempts += 1
         raise ConnectionRefusedError("the mail server is down")
+
+
+async def test_while_taken_over_the_members_unaddressed_messages_reach_the_agent(
+    running: Running, agents: tuple[User, User]
+) -> None:
+    await ask(running, "How long do refunds take?")
+    convo = await conversation()
+    sam, _ = agents
+    await sync_to_async(actions.take_over)(convo.pk, sam)
+    await sync_to_async(running.bot.pipeline.servers.refresh)()  # the gateway's periodic refresh
+    plain = await running.sim.post_message(
+        running.guild.id, running.general, running.member.user.id, "thanks Sam, my order is #1234"
+    )
+    await running.settle(plain)
+    texts = [m.text async for m in convo.messages.order_by("id")]
+    assert texts[-1] == "thanks Sam, my order is #1234"
+    assert not [m for m in running.sim.messages(running.general) if m["author"]["id"] == APP_ID][1:]
