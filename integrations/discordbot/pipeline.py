@@ -161,11 +161,13 @@ class Pipeline:
             )
             if result is not None and result.deleted:
                 return "moderated:deleted"
-        if self.held(message.guild_id, message.channel_id, message.author_id):
-            # The agent sees every message of the member live; the AI says nothing.
-            await self._record_only(server, message)
-            return "skipped:human"
         if not self._triggered(server, message.channel_id, message.mentions_bot):
+            if self.held(message.guild_id, message.channel_id, message.author_id):
+                # Not for the bot, but a team member has this member's conversation: they
+                # see every message live. (Addressed messages go on; answering checks the
+                # takeover in the database, so a lapsed one is answered again.)
+                await self._record_only(server, message)
+                return "skipped:human"
             return "ignored:not-triggered"
         question = strip_mention(message.content, str(message.bot_user_id))
         if not question:
