@@ -89,10 +89,13 @@ def test_the_playground_shows_smart_mode_and_checks_a_message_in_place(
     page.get_by_placeholder("Ask a question").fill("thanks lol")
     page.get_by_role("button", name="Ask").click()
     page.get_by_text("stay silent").wait_for()
+    page.wait_for_load_state("networkidle")  # htmx has settled the swapped answer
 
     page.get_by_label("Message").fill("join us at discord.gg/abc123")
     page.get_by_label("Check against the rules of").select_option(label="Alice's Guild")
-    page.get_by_role("button", name="Check message").click()
+    with page.expect_response(lambda response: "/playground/moderation/" in response.url) as checked:
+        page.get_by_role("button", name="Check message").click()
+    assert checked.value.ok
     page.locator(".would-do", has_text="Delete the message.").wait_for()
     assert page.url.endswith("/playground/")
     screenshot(page, "playground-moderation")
