@@ -3,8 +3,8 @@ takes them, answered by the real gateway process (``manage.py discord_bot``) wit
 provider that takes 0.5 s per answer.
 
 The concurrency is 128 slots: one gateway process on this 2-core machine spends about
-2.9 ms of CPU per answered message (recording, retrieval, discord.py's parsing, the reply)
-and so tops out near 330 messages/s whatever the slots; at 256 slots / 0.5 s = 512/s it
+3 to 3.5 ms of CPU per answered message (recording and quota, retrieval, parsing, the reply)
+and so tops out near 280-330 messages/s whatever the slots; at 256 slots / 0.5 s = 512/s it
 is that CPU ceiling, not the pipeline, that binds. The full run also reports the ceiling
 (``ceiling()``); more throughput comes from more gateway processes (shards).
 
