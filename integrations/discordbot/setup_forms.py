@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from integrations.discordbot.install import ACTION_PERMISSIONS, Channel, permissions_for
+from integrations.discordbot.install import ACTION_PERMISSIONS, SETTINGS_FIELDS, Channel, permissions_for
 from integrations.discordbot.models import DiscordServer
 
 RULES_MAX_LENGTH = 4000
@@ -47,23 +47,8 @@ class ServerSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = DiscordServer
-        fields = [
-            "response_mode",
-            "smart_mode",
-            "channel_awareness",
-            "moderation_enabled",
-            "moderation_rules",
-            "moderation_delete",
-            "moderation_warn",
-            "moderation_timeout",
-            "moderation_kick",
-            "moderation_ban",
-            "moderation_dry_run",
-            "proactive_enabled",
-            "proactive_channel",
-            "proactive_frequency",
-            "proactive_topic",
-        ]
+        # Every owner setting; the channel list gets its own field (ticked or typed).
+        fields = [name for name in SETTINGS_FIELDS if name != "channel_ids"]
         widgets = {
             "response_mode": forms.RadioSelect,
             "moderation_rules": forms.Textarea(
