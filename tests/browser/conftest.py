@@ -6,14 +6,19 @@ save screenshots into ``SCREENSHOT_DIR`` (default ``var/screenshots``) as artifa
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from integrations.discordbot.servers import ServerDirectory
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR") or ROOT / "var" / "screenshots")
@@ -77,3 +82,44 @@ def log_in(page: Any, username: str, password: str) -> None:
 def fits_the_screen(page: Any) -> bool:
     """No horizontal scrolling of the whole page (tables may scroll inside themselves)."""
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
+
+
+@contextlib.asynccontextmanager
+async def gateway_and_worker() -> AsyncIterator[ServerDirectory]:
+    """What the gateway and worker processes do, run in this event loop: the settings
+    refresh, the bot supervisor, and a worker running queued jobs as they arrive."""
+    from integrations.discordbot.gateway import refresh_settings_forever
+    from integrations.discordbot.supervisor import Supervisor
+
+    servers, stop = ServerDirectory(), asyncio.Event()
+    refresher = asyncio.create_task(refresh_settings_forever(servers, every=0.2))
+    supervisor = asyncio.create_task(Supervisor(servers).run(stop, every=0.2))
+    worker = asyncio.create_task(_work_forever())
+    try:
+        yield servers
+    finally:
+        stop.set()
+        refresher.cancel()
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await supervisor
+
+
+async def _work_forever() -> None:
+    from tests.discordbot.test_ask_e2e import fresh_worker_queue, run_worker
+
+    while True:
+        try:
+            await asyncio.to_thread(run_worker, fresh_worker_queue())
+        except Exception:
+            logging.exception("the test worker failed")
+        await asyncio.sleep(0.1)
+
+
+async def launch_chromium(playwright: Any) -> Any:
+    """Headless Debian Chromium through Playwright's async API."""
+    return await playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+    )

@@ -11,7 +11,6 @@ Screenshots land in ``SCREENSHOT_DIR``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -29,13 +28,16 @@ from accounts.models import Membership
 from conversations.models import Conversation, Message
 from devtools.discord_simulator import DiscordSimulator
 from integrations.discordbot.endpoints import configure_discord_endpoints, current_discord_endpoints
-from integrations.discordbot.gateway import refresh_settings_forever
 from integrations.discordbot.models import BotApplication, DiscordServer
-from integrations.discordbot.servers import ServerDirectory
-from integrations.discordbot.supervisor import Supervisor
 from knowledge.actions import add_text_source, ingest_source
-from tests.browser.conftest import CHROMIUM, NO_CHROMIUM, PHONE, SCREENSHOTS, chromium_installed
-from tests.discordbot.test_ask_e2e import fresh_worker_queue, run_worker
+from tests.browser.conftest import (
+    NO_CHROMIUM,
+    PHONE,
+    SCREENSHOTS,
+    chromium_installed,
+    gateway_and_worker,
+    launch_chromium,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -117,35 +119,15 @@ async def world(live_server: Any, settings: Any, workspace: Any) -> AsyncIterato
     await sync_to_async(HUEY.flush)()  # jobs left by earlier tests
     # The gateway process (settings refresh and supervisor) and the worker process, in
     # this event loop; the web process is the live server.
-    servers, stop = ServerDirectory(), asyncio.Event()
-    refresher = asyncio.create_task(refresh_settings_forever(servers, every=0.2))
-    supervisor = asyncio.create_task(Supervisor(servers).run(stop, every=0.2))
-    worker = asyncio.create_task(work_forever())
-    try:
+    async with gateway_and_worker() as servers:
         await sim.wait_until_connected(APP_ID, timeout=10)
         for _ in range(100):  # the gateway's settings refresh has seen the server
             if guild.id in {str(g) for g in servers.by_guild}:
                 break
             await asyncio.sleep(0.05)
         yield World(sim, live_server.url, guild, member, guild.channels["general"].id)
-    finally:
-        stop.set()
-        refresher.cancel()
-        worker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await supervisor
-        configure_discord_endpoints(*previous)
-        await sim.stop()
-
-
-async def work_forever() -> None:
-    """The worker process: runs queued jobs (the agent's messages to Discord)."""
-    while True:
-        try:
-            await asyncio.to_thread(run_worker, fresh_worker_queue())
-        except Exception:
-            logging.exception("the test worker failed")
-        await asyncio.sleep(0.1)
+    configure_discord_endpoints(*previous)
+    await sim.stop()
 
 
 @pytest.fixture
@@ -153,11 +135,7 @@ async def browser(world: World) -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
+        chromium = await launch_chromium(playwright)
         yield chromium
         await chromium.close()
 

@@ -12,8 +12,6 @@ Screenshots of every page land in ``SCREENSHOT_DIR``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,12 +21,14 @@ import pytest
 
 from devtools.discord_simulator import DiscordSimulator
 from integrations.discordbot.endpoints import configure_discord_endpoints, current_discord_endpoints
-from integrations.discordbot.gateway import refresh_settings_forever
 from integrations.discordbot.models import DiscordServer, ModerationEntry
-from integrations.discordbot.servers import ServerDirectory
-from integrations.discordbot.supervisor import Supervisor
-from tests.browser.conftest import CHROMIUM, NO_CHROMIUM, SCREENSHOTS, chromium_installed
-from tests.discordbot.test_ask_e2e import fresh_worker_queue, run_worker
+from tests.browser.conftest import (
+    NO_CHROMIUM,
+    SCREENSHOTS,
+    chromium_installed,
+    gateway_and_worker,
+    launch_chromium,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -64,31 +64,10 @@ async def world(live_server: Any, settings: Any) -> AsyncIterator[World]:
     previous = current_discord_endpoints()
     configure_discord_endpoints(sim.api_base_url, sim.gateway_url)
     guild = sim.add_guild("Acme Support")
-    # The gateway process's work, in this event loop: settings refresh and the supervisor.
-    servers, stop = ServerDirectory(), asyncio.Event()
-    refresher = asyncio.create_task(refresh_settings_forever(servers, every=0.2))
-    supervisor = asyncio.create_task(Supervisor(servers).run(stop, every=0.2))
-    worker = asyncio.create_task(work_forever())
-    try:
+    async with gateway_and_worker():
         yield World(sim, live_server.url, guild)
-    finally:
-        stop.set()
-        refresher.cancel()
-        worker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await supervisor
-        configure_discord_endpoints(*previous)
-        await sim.stop()
-
-
-async def work_forever() -> None:
-    """The worker process: runs queued jobs (knowledge ingestion) as they arrive."""
-    while True:
-        try:
-            await asyncio.to_thread(run_worker, fresh_worker_queue())
-        except Exception:
-            logging.exception("the test worker failed")
-        await asyncio.sleep(0.2)
+    configure_discord_endpoints(*previous)
+    await sim.stop()
 
 
 @pytest.fixture
@@ -96,11 +75,7 @@ async def page(world: World, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[A
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
+        browser = await launch_chromium(playwright)
         context = await browser.new_context(base_url=world.base_url)
         context.set_default_timeout(10_000)
         yield await context.new_page()
