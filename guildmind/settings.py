@@ -214,6 +214,10 @@ CRAWL_MAX_PAGES = env_int("CRAWL_MAX_PAGES", 50, minimum=1)
 CRAWL_MAX_BYTES = env_int("CRAWL_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 CRAWL_TIMEOUT_SECONDS = env_float("CRAWL_TIMEOUT_SECONDS", 60.0, minimum=1.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = KNOWLEDGE_MAX_UPLOAD_BYTES + 1024 * 1024
+# The largest request body the web process reads on any URL, refused by its Content-Length
+# or as soon as more arrives, before Django spools it to disk (guildmind/bodylimit.py).
+# The default leaves room for the largest upload and its form.
+MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", DATA_UPLOAD_MAX_MEMORY_SIZE, minimum=65536)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Discord ------------------------------------------------------------------------------
@@ -234,6 +238,9 @@ SETTINGS_REFRESH_SECONDS = env_float("SETTINGS_REFRESH_SECONDS", 3.0, minimum=0.
 PIPELINE_CONCURRENCY = env_int("PIPELINE_CONCURRENCY", 256, minimum=1)
 # Largest body the interactions endpoint reads (Discord's payloads are a few KB).
 DISCORD_WEBHOOK_MAX_BODY_BYTES = env_int("DISCORD_WEBHOOK_MAX_BODY_BYTES", 65536, minimum=1024)
+# A signed interaction is accepted only when its timestamp is this close to now, so a
+# captured request cannot be replayed later.
+DISCORD_WEBHOOK_MAX_SKEW_SECONDS = env_int("DISCORD_WEBHOOK_MAX_SKEW_SECONDS", 300, minimum=1)
 # Threads the gateway runs database work in. SQLite has one writer, so more threads only
 # add switching (measured: the flood benchmark is 15% faster with one); Postgres can use a few.
 GATEWAY_DB_THREADS = env_int("GATEWAY_DB_THREADS", 4 if DATABASE_URL else 1, minimum=1)

@@ -21,7 +21,14 @@ from integrations.discordbot.channel_memory import Seen
 from integrations.discordbot.commands import ASK_COMMAND
 from integrations.discordbot.interactions import ASK, claim_gateway_interaction, finish_interaction
 from integrations.discordbot.moderation import BotFacts, MemberFacts
-from integrations.discordbot.pipeline import AskRequest, InboundMessage, Pipeline, db, handle_ask
+from integrations.discordbot.pipeline import (
+    NOT_THIS_BOT,
+    AskRequest,
+    InboundMessage,
+    Pipeline,
+    db,
+    handle_ask,
+)
 from integrations.discordbot.port import DiscordActionError
 from integrations.discordbot.responder import InteractionResponder
 from integrations.discordbot.servers import ServerDirectory
@@ -208,7 +215,13 @@ class GuildmindBot(discord.AutoShardedClient):
             question=str(options.get("question") or ""),
             bot_name=self.user.display_name if self.user else "Guildmind",
         )
+        server = self.pipeline.servers.get(ask.guild_id)
         try:
+            if server is not None and server.application_id != self.guildmind_application_id:
+                # This bot is in the server, but the server is connected to another one:
+                # its workspace is not read, nothing is recorded or counted.
+                await interaction.response.send_message(NOT_THIS_BOT, ephemeral=True)
+                return
             await interaction.response.defer()
         except discord.HTTPException as exc:
             log.warning("could not acknowledge /ask %s: %s", ask.interaction_id, describe_http_error(exc))
@@ -216,7 +229,7 @@ class GuildmindBot(discord.AutoShardedClient):
         if not await db(claim_gateway_interaction)(self.guildmind_application_id, ask):
             return
         port = InteractionResponder(self, ask.application_id, interaction.token)
-        outcome = await handle_ask(ask, self.pipeline.servers.get(ask.guild_id), port)
+        outcome = await handle_ask(ask, server, port)
         await db(finish_interaction)(ask.interaction_id, outcome)
 
     async def _remember_guild(self, guild: discord.Guild) -> None:

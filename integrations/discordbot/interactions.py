@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from integrations.discordbot.models import BotApplication, DiscordServer, Interaction
-from integrations.discordbot.pipeline import AskRequest, handle_ask
+from integrations.discordbot.pipeline import NOT_THIS_BOT, AskRequest, handle_ask
 from integrations.discordbot.responder import REST_CLIENTS, InteractionResponder
 from integrations.discordbot.servers import ServerSettings
 
@@ -27,6 +27,10 @@ TOKEN_LIFETIME = timedelta(minutes=15)
 # Not worth starting an answer that could not be delivered before the token expires.
 TOKEN_MARGIN = timedelta(seconds=30)
 ASK = "ask"
+# guild id -> (monotonic expiry, id of the application it is connected to, or None)
+_guild_applications: dict[str, tuple[float, str | None]] = {}
+GUILD_CACHE_SECONDS = 5.0
+GUILD_CACHE_MAX_ENTRIES = 65536
 
 
 class MalformedInteraction(ValueError):
@@ -50,14 +54,43 @@ def accept_interaction(app: BotApplication, payload: dict[str, Any]) -> dict[str
         raise MalformedInteraction("an application command needs id, token and data")
     if data.get("name") != ASK:
         return _ephemeral(f"I don't know the command /{data.get('name')}.")
-    if not payload.get("guild_id"):
+    guild_id = payload.get("guild_id")
+    if not guild_id:
         return _ephemeral("/ask works in servers, not in direct messages.")
+    connected = _connected_application(str(guild_id))
+    if connected is not None and connected != app.application_id:
+        # Signed by a real application, but not the one this server is connected to: the
+        # server's workspace is not read, nothing is recorded or counted.
+        log.info("/ask of application %s in guild %s, which is connected to another bot", app.pk, guild_id)
+        return _ephemeral(NOT_THIS_BOT)
     from integrations.discordbot.tasks import answer_interaction
 
     # No database write here: the worker records the interaction when it claims it, which
     # is also where a redelivery is recognised (measured: the write set /ask's p99).
     answer_interaction(payload, app.pk, time.time())
     return {"type": DEFERRED_CHANNEL_MESSAGE}
+
+
+def _connected_application(guild_id: str) -> str | None:
+    """The application id of the bot this guild is connected to (None for a guild no
+    workspace has), cached for a few seconds: Discord may send many /ask in a burst."""
+    now = time.monotonic()
+    entry = _guild_applications.get(guild_id)
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    application_id = (
+        DiscordServer.objects.filter(guild_id=guild_id)
+        .values_list("application__application_id", flat=True)
+        .first()
+    )
+    if len(_guild_applications) >= GUILD_CACHE_MAX_ENTRIES:
+        _guild_applications.clear()  # crude, but keeps the cache bounded
+    _guild_applications[guild_id] = (now + GUILD_CACHE_SECONDS, application_id)
+    return application_id
+
+
+def clear_guild_cache() -> None:
+    _guild_applications.clear()
 
 
 def _ephemeral(text: str) -> dict[str, Any]:
@@ -136,7 +169,7 @@ def answer_ask(payload: dict[str, Any], application_pk: int, received_at: float)
         log.exception("/ask %s could not be answered", ask.interaction_id)
         _finish(interaction, Interaction.State.FAILED, repr(exc))
         return
-    _finish(interaction, Interaction.State.FAILED if outcome == "failed" else Interaction.State.ANSWERED, "")
+    _finish(interaction, _final_state(outcome), "")
 
 
 def _claim(app: BotApplication, ask: AskRequest, state: str, received_at: float) -> Interaction | None:
@@ -167,8 +200,14 @@ def claim_gateway_interaction(app_id: str, ask: AskRequest) -> bool:
 
 
 def finish_interaction(interaction_id: str, outcome: str) -> None:
-    state = Interaction.State.FAILED if outcome == "failed" else Interaction.State.ANSWERED
-    Interaction.objects.filter(interaction_id=interaction_id).update(state=state, finished_at=timezone.now())
+    Interaction.objects.filter(interaction_id=interaction_id).update(
+        state=_final_state(outcome), finished_at=timezone.now()
+    )
+
+
+def _final_state(outcome: str) -> str:
+    # "failed" (an apology) and "failed:deliver" (Discord refused the answer) alike.
+    return Interaction.State.FAILED if outcome.startswith("failed") else Interaction.State.ANSWERED
 
 
 def _finish(interaction: Interaction, state: str, error: str) -> None:

@@ -329,6 +329,10 @@ NOT_CONNECTED = (
     "This server is not connected to a Guildmind workspace yet, so I have nothing to answer "
     "from. A server admin can connect it from the Guildmind dashboard."
 )
+# An /ask of an application that is not the one connected to the server (someone's own
+# user-installed app, or a second bot in the same server): it must not read that
+# server's workspace.
+NOT_THIS_BOT = "This server isn't connected to this bot, so it has nothing to answer from here."
 EMPTY_QUESTION = "Ask me something, for example: /ask question: How do refunds work?"
 SORRY = "Sorry, something went wrong while I was answering. Please try again in a moment."
 TEAM_HAS_IT = "A member of the team is looking after your conversation and will reply here."
@@ -352,6 +356,9 @@ async def handle_ask(ask: AskRequest, server: ServerSettings | None, port: Inter
 
 
 async def _handle_ask(ask: AskRequest, server: ServerSettings | None, port: InteractionPort) -> str:
+    if server is not None and server.application_id != ask.application_id:
+        await port.edit_response(NOT_THIS_BOT)
+        return "ignored:application"
     if server is None or not server.active:
         await port.edit_response(NOT_CONNECTED)
         return "ignored:server"
@@ -395,9 +402,13 @@ async def _ask_answer(
     recorded, answer = turn.recorded, turn.answer
     text = turn.reply_text()
     first, *rest = split_message(text)
-    await port.edit_response(first)
-    for piece in rest:
-        await port.follow_up(piece)
+    try:
+        await port.edit_response(first)
+        for piece in rest:
+            await port.follow_up(piece)
+    except DiscordActionError as exc:
+        log.warning("could not answer /ask %s: %s", ask.interaction_id, exc.reason)
+        return "failed:deliver"
     await db(_record_answer)(
         recorded,
         answer,

@@ -1,11 +1,13 @@
 """``POST /discord/webhook/``: Discord's interactions endpoint (PING and slash commands).
 
-Every request is checked against the Ed25519 signature of the application it names, then
-handed to ``interactions.accept_interaction``. Discord waits at most 3 seconds for the
-answer, and the endpoint is benchmarked (benchmarks/interactions.py), so the view is
-async and does little: the public key comes from a short-lived process cache, a PING is
-answered on the event loop, the verification stamp is written at most once a minute,
-and /ask records the interaction and enqueues its job on the view's own database
+Every request is checked against the Ed25519 signature of the application it names (a
+timestamp more than a few minutes from now is a replay), then handed to
+``interactions.accept_interaction``, which serves an /ask only for the bot its server is
+connected to. Discord waits at most 3 seconds for the answer, and the endpoint is
+benchmarked (benchmarks/interactions.py), so the view is async and does little: the
+public keys come from a process cache read in one query every few seconds (an unknown or
+made-up id costs nothing), a PING is answered on the event loop, the verification stamp
+is written at most once a minute, and /ask enqueues its job on the view's own database
 threads.
 """
 
@@ -32,7 +34,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from integrations.discordbot.interactions import PING, MalformedInteraction, accept_interaction
+from integrations.discordbot.interactions import (
+    PING,
+    MalformedInteraction,
+    accept_interaction,
+    clear_guild_cache,
+)
 from integrations.discordbot.models import BotApplication
 from integrations.discordbot.signatures import SIGNATURE_BYTES, verify_signature
 
@@ -43,16 +50,20 @@ R = TypeVar("R")
 # How long a public key read from the database is trusted: a key changed in the dashboard
 # applies within this many seconds, without a query per request in between.
 KEY_CACHE_SECONDS = 5.0
-KEY_CACHE_MAX_ENTRIES = 4096
 STAMP_EVERY = timedelta(minutes=1)
 # Threads recording interactions on a server database (Postgres); SQLite gets one.
 DB_THREADS = 4
 # Discord sends unix seconds; anything much longer is not a timestamp.
 MAX_TIMESTAMP_CHARS = 32
 
-# The fields an interaction needs; the encrypted token and secret stay unread (and
+# The fields an interaction needs, in the model's own order (``Model.from_db`` expects
+# that order when fields are left out); the encrypted token and secret stay unread (and
 # undecrypted) unless something asks for them, which loads them lazily.
-_APP_FIELDS = ("id", "application_id", "public_key", "is_shared", "workspace_id", "name")
+_NEEDED = {"id", "application_id", "public_key", "is_shared", "workspace_id", "name"}
+_APP_FIELDS = tuple(f.attname for f in BotApplication._meta.concrete_fields if f.attname in _NEEDED)
+_PK, _APPLICATION_ID, _PUBLIC_KEY = (
+    _APP_FIELDS.index(name) for name in ("id", "application_id", "public_key")
+)
 _SIGNATURE_HEX_CHARS = 2 * SIGNATURE_BYTES
 _HEX = frozenset("0123456789abcdefABCDEF")
 
@@ -63,30 +74,34 @@ class _CachedApp:
 
     @property
     def pk(self) -> int:
-        return int(self.values[0])
+        return int(self.values[_PK])
+
+    @property
+    def application_id(self) -> str:
+        return str(self.values[_APPLICATION_ID])
 
     @property
     def public_key(self) -> str:
-        return str(self.values[2])
+        return str(self.values[_PUBLIC_KEY])
 
     def instance(self) -> BotApplication:
         """A fresh model instance per request (deferred fields load on access)."""
         return BotApplication.from_db("default", list(_APP_FIELDS), self.values)
 
 
-# application id -> (monotonic expiry, application or None for an unknown id)
-_by_application_id: dict[str, tuple[float, _CachedApp | None]] = {}
-_every: list[tuple[float, list[_CachedApp]]] = []
+# [(monotonic expiry, {application id: application})]: empty until first read
+_applications: list[tuple[float, dict[str, _CachedApp]]] = []
 _last_stamp: dict[int, float] = {}
 _db_executor: ThreadPoolExecutor | None = None
-_clock = time.monotonic  # tests move it forward
+_clock = time.monotonic  # tests move these forward
+_wall_clock = time.time
 
 
 def clear_caches() -> None:
-    """Forget cached keys and stamps (tests; a process that just changed a key)."""
-    _by_application_id.clear()
-    _every.clear()
+    """Forget cached keys, stamps and guilds (tests; a process that just changed a key)."""
+    _applications.clear()
     _last_stamp.clear()
+    clear_guild_cache()
 
 
 def _unauthorized() -> JsonResponse:
@@ -105,27 +120,34 @@ def _too_large(limit: int) -> JsonResponse:
 @csrf_exempt
 async def interactions_webhook(request: HttpRequest) -> HttpResponse:
     """Discord's interactions endpoint. 413 when the body is over the cap, 401 for any
-    signature problem or an unknown application, 400 for a signed request that is not an
-    interaction, otherwise 200 with the interaction response."""
+    signature problem, a timestamp too far from now, or a body that names no known
+    application, 400 for a signed request that is not an interaction, otherwise 200 with
+    the interaction response.
+
+    Everything before the signature check costs the same whatever the number of
+    applications: the key is picked by the payload's ``application_id`` (Discord always
+    sends it), never by trying every key."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     limit = settings.DISCORD_WEBHOOK_MAX_BODY_BYTES
     if _declared_length(request) > limit:
         return _too_large(limit)
-    body = request.read(limit + 1)  # the ASGI handler has buffered it already
+    body = request.read(limit + 1)  # the ASGI layers have capped and buffered it already
     if len(body) > limit:
         return _too_large(limit)
     signature = request.headers.get("X-Signature-Ed25519", "")
     timestamp = request.headers.get("X-Signature-Timestamp", "")
-    if not _well_formed(signature, timestamp):
+    if not _well_formed(signature, timestamp) or not _recent(timestamp):
         return _unauthorized()
 
     payload = _parse(body)
     application_id = _application_id(payload)
     if payload is None or application_id is None:
-        return await _db(_answer_unreadable)(signature, timestamp, body)
-    entry = _cached_entry(application_id)
-    cached = entry[1] if entry is not None else await _db(_load_application)(application_id)
+        return _unauthorized()
+    applications = _cached_applications()
+    if applications is None:
+        applications = await _db(_load_applications)()
+    cached = applications.get(application_id)
     if cached is None or not verify_signature(cached.public_key, signature, timestamp, body):
         return _unauthorized()
     if _stamp_due(cached.pk):
@@ -204,49 +226,31 @@ def _application_id(payload: dict[str, Any] | None) -> str | None:
     return str(value) or None
 
 
-def _answer_unreadable(signature: str, timestamp: str, body: bytes) -> JsonResponse:
-    """A body that names no application: 400 if one of ours signed it (so a broken sender
-    with the right key learns why), 401 otherwise."""
-    for cached in _every_application():
-        if verify_signature(cached.public_key, signature, timestamp, body):
-            if _stamp_due(cached.pk):
-                _stamp_verified(cached.pk)
-            return _bad_request("the body must be a JSON interaction object with an application_id")
-    return _unauthorized()
+def _recent(timestamp: str) -> bool:
+    """Discord signs the current time: one far from now is a captured request replayed."""
+    try:
+        sent = float(timestamp)
+    except ValueError:
+        return False
+    return abs(_wall_clock() - sent) <= settings.DISCORD_WEBHOOK_MAX_SKEW_SECONDS
 
 
-def _cached_entry(application_id: str) -> tuple[float, _CachedApp | None] | None:
-    """The unexpired cache entry for this id (its application is None for an unknown
-    id), or None when it must be read again."""
-    entry = _by_application_id.get(application_id)
-    return entry if entry is not None and entry[0] > _clock() else None
+def _cached_applications() -> dict[str, _CachedApp] | None:
+    """The applications with a public key by application id, or None when they must be
+    read again."""
+    if _applications and _applications[0][0] > _clock():
+        return _applications[0][1]
+    return None
 
 
-def _load_application(application_id: str) -> _CachedApp | None:
-    """The application with this id and a public key, or None. Unknown ids are cached
-    too, so a flood of made-up ids costs no query each."""
-    values = (
-        BotApplication.objects.filter(application_id=application_id)
-        .exclude(public_key="")
-        .values_list(*_APP_FIELDS)
-        .first()
-    )
-    if len(_by_application_id) >= KEY_CACHE_MAX_ENTRIES:
-        _by_application_id.clear()  # crude, but keeps the cache bounded
-    found = _CachedApp(tuple(values)) if values is not None else None
-    _by_application_id[application_id] = (_clock() + KEY_CACHE_SECONDS, found)
-    return found
-
-
-def _every_application() -> list[_CachedApp]:
-    """Every application with a public key, the shared one first."""
-    now = _clock()
-    if _every and _every[0][0] > now:
-        return _every[0][1]
-    rows = BotApplication.objects.exclude(public_key="").order_by("-is_shared", "id")
-    apps = [_CachedApp(tuple(row)) for row in rows.values_list(*_APP_FIELDS)]
-    _every[:] = [(now + KEY_CACHE_SECONDS, apps)]
-    return apps
+def _load_applications() -> dict[str, _CachedApp]:
+    """Every application with a public key, read in one query at most every
+    KEY_CACHE_SECONDS: an id nobody connected costs no query, however many arrive."""
+    rows = BotApplication.objects.exclude(public_key="").values_list(*_APP_FIELDS)
+    apps = (_CachedApp(tuple(row)) for row in rows)
+    by_id = {app.application_id: app for app in apps}
+    _applications[:] = [(_clock() + KEY_CACHE_SECONDS, by_id)]
+    return by_id
 
 
 def _stamp_due(app_pk: int) -> bool:

@@ -14,14 +14,16 @@ from huey import Huey
 from huey.contrib.djhuey import HUEY
 
 from assistant.providers.base import Answer
-from conversations.models import Message
+from conversations.models import Conversation, Message
 from devtools.discord_simulator import DiscordSimulator
 from integrations.discordbot.models import BotApplication, DiscordServer, Interaction
 from integrations.discordbot.pipeline import SORRY
+from integrations.discordbot.port import DiscordActionError
 from integrations.discordbot.tasks import answer_interaction
 from integrations.discordbot.webhook import clear_caches
 from knowledge.actions import add_text_source, ingest_source
 from tests.discordbot.conftest import APP_ID, FAQ, TOKEN
+from usage.models import UsageEvent, UsageMonth
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -175,3 +177,73 @@ async def test_a_long_answer_continues_in_follow_ups(world: World, monkeypatch: 
     pieces = [await world.response(), await world.response(), await world.response()]
     assert all(0 < len(p["content"]) <= 2000 for p in pieces)
     assert sum(len(p["content"]) for p in pieces) >= len("Refunds are simple. " * 250) - 10
+
+
+CUSTOM_ID, CUSTOM_TOKEN = "710000000000000077", "custom-bot-token"
+
+
+async def test_an_ask_of_another_workspaces_bot_is_refused_and_reads_nothing(
+    world: World, other_workspace: Any
+) -> None:
+    # Bob's workspace has its own bot and knowledge; the guild is connected to Alice's.
+    registered = world.sim.add_application(CUSTOM_ID, CUSTOM_TOKEN, bot_name="Bob's bot")
+    await BotApplication.objects.acreate(
+        application_id=CUSTOM_ID,
+        workspace=other_workspace,
+        bot_token=CUSTOM_TOKEN,
+        public_key=registered.public_key,
+    )
+    await world.sim.add_bot_to_guild(world.guild.id, CUSTOM_ID)
+    interaction = world.sim.build_interaction(
+        CUSTOM_ID, world.guild.id, world.channel, world.member.user.id, "ask", {"question": "Refunds?"}
+    )
+    status, body = await world.deliver(interaction)
+    assert status == 200
+    assert body["type"] == 4 and body["data"]["flags"] == 64  # ephemeral, at once
+    assert "isn't connected to this bot" in body["data"]["content"]
+    assert await world.work() == 0  # no job: nothing is answered from Alice's knowledge
+    assert not await Interaction.objects.aexists()
+    assert not await Conversation.objects.aexists()
+    assert not await UsageEvent.objects.aexists()
+
+
+async def test_an_ask_acknowledged_before_its_server_changed_bots_is_refused_by_the_worker(
+    world: World, other_workspace: Any
+) -> None:
+    registered = world.sim.add_application(CUSTOM_ID, CUSTOM_TOKEN, bot_name="Bob's bot")
+    custom = await BotApplication.objects.acreate(
+        application_id=CUSTOM_ID,
+        workspace=other_workspace,
+        bot_token=CUSTOM_TOKEN,
+        public_key=registered.public_key,
+    )
+    await world.sim.add_bot_to_guild(world.guild.id, CUSTOM_ID)
+    server = await DiscordServer.objects.aget(guild_id=world.guild.id)
+    await DiscordServer.objects.filter(pk=server.pk).aupdate(application=custom, workspace=other_workspace)
+    interaction = world.sim.build_interaction(
+        CUSTOM_ID, world.guild.id, world.channel, world.member.user.id, "ask", {"question": "Refunds?"}
+    )
+    assert (await world.deliver(interaction))[1] == {"type": 5}
+    # Before the worker runs, the server goes back to Alice's workspace and bot.
+    await DiscordServer.objects.filter(pk=server.pk).aupdate(
+        application=server.application_id, workspace=server.workspace_id
+    )
+    assert await world.work() == 1
+    edit = await world.sim.wait_for_message(world.channel, author_id=CUSTOM_ID)
+    assert "isn't connected to this bot" in edit["content"]
+    assert not await Conversation.objects.aexists()
+    assert not await UsageEvent.objects.aexists()
+
+
+async def test_an_ask_whose_answer_cannot_be_delivered_gives_its_message_back(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def refuse(self: Any, text: str) -> None:
+        raise DiscordActionError("Discord answered 503 Service Unavailable", status=503)
+
+    monkeypatch.setattr("integrations.discordbot.responder.InteractionResponder.edit_response", refuse)
+    await world.deliver(world.interaction("How long do refunds take?"))
+    assert await world.work() == 1
+    assert (await Interaction.objects.aget()).state == "failed"
+    assert not await UsageEvent.objects.aexists()  # reserved, then released
+    assert await UsageMonth.objects.filter(used__gt=0).acount() == 0

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
 
 from conversations.models import Conversation, Message
-from integrations.discordbot.models import DiscordServer
+from integrations.discordbot.models import BotApplication, DiscordServer, Interaction
+from knowledge.actions import add_text_source, ingest_source
 from tests.discordbot.conftest import APP_ID, Running
+from usage.models import UsageEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -134,3 +137,42 @@ async def test_it_registers_ask_when_it_connects_and_joins_a_server(running: Run
     assert len(registrations) == 2
     assert registrations[-1][2][0]["name"] == "ask"
     assert registrations[-1][2][0]["integration_types"] == [0] and registrations[-1][2][0]["contexts"] == [0]
+
+
+async def test_an_ask_in_a_server_connected_to_another_bot_is_refused_and_reads_nothing(
+    running: Running, other_workspace: Any
+) -> None:
+    # The bot is in the guild, but the guild is connected to Bob's workspace through Bob's
+    # own bot: this bot must not answer from Bob's knowledge, record or count anything.
+    secret = "The admin password is hunter2."
+    source = await sync_to_async(add_text_source)(
+        other_workspace, title="Secrets", text=secret, enqueue=False
+    )
+    await sync_to_async(ingest_source)(source.pk)
+    bobs_bot = await BotApplication.objects.acreate(
+        application_id="710000000000000088", workspace=other_workspace
+    )
+    await DiscordServer.objects.filter(guild_id=running.guild.id).aupdate(
+        application=bobs_bot, workspace=other_workspace
+    )
+    await sync_to_async(running.bot.pipeline.servers.refresh)()
+    interaction = await running.sim.send_interaction(
+        APP_ID,
+        running.guild.id,
+        running.general,
+        running.member.user.id,
+        "ask",
+        {"question": "admin password?"},
+    )
+    for _ in range(250):
+        if running.sim.interaction_responses(interaction["id"]):
+            break
+        await asyncio.sleep(0.02)
+    [response] = running.sim.interaction_responses(interaction["id"])
+    assert response["type"] == 4 and response["data"]["flags"] == 64
+    assert "isn't connected to this bot" in response["data"]["content"]
+    await running.bot.drain()
+    assert "hunter2" not in str(running.sim.messages(running.general))
+    assert not await Interaction.objects.aexists()
+    assert not await Conversation.objects.aexists()
+    assert not await UsageEvent.objects.aexists()
