@@ -15,7 +15,7 @@ from devtools.discord_simulator import DiscordSimulator
 from devtools.discord_simulator.permissions import BOT_DEFAULT, MODERATOR
 from integrations.discordbot.endpoints import configure_discord_endpoints, current_discord_endpoints
 from integrations.discordbot.gateway import GuildmindBot
-from integrations.discordbot.models import BotApplication, DiscordServer
+from integrations.discordbot.models import BotApplication
 from integrations.discordbot.pipeline import Pipeline
 from integrations.discordbot.servers import ServerDirectory
 from knowledge.actions import add_text_source, ingest_source
@@ -101,8 +101,10 @@ async def running(sim: DiscordSimulator, workspace: Any) -> AsyncIterator[Runnin
     bot = GuildmindBot(pipeline=Pipeline(servers), application_id=APP_ID)
     task = asyncio.create_task(bot.start(TOKEN))
     await sim.wait_until_connected(APP_ID)
-    for _ in range(100):  # the guild is recorded on GUILD_CREATE
-        if await DiscordServer.objects.filter(guild_id=guild.id, connected=True).aexists():
+    # The guild is recorded on GUILD_CREATE, then loaded into the bot's settings: until
+    # then the bot ignores the guild's messages (a busy machine can take a while).
+    for _ in range(500):
+        if servers.get(int(guild.id)) is not None:
             break
         await asyncio.sleep(0.02)
     try:
