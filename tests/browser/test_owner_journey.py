@@ -94,7 +94,7 @@ def sign_up_link(email: str) -> str:
     with Django's in-memory test mail)."""
     from django.core import mail
 
-    body = next(m.body for m in reversed(mail.outbox) if m.to == [email])
+    body = next(str(m.body) for m in reversed(mail.outbox) if m.to == [email])
     match = re.search(r"https?://\S+/signup/\S+/", body)
     assert match, body
     return match.group(0)
