@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from accounts.auth_forms import AdminLoginForm
 from accounts.models import Invitation, Membership, Workspace
+
+# The admin's own login page gets the same limits on failed attempts as the dashboard's.
+admin.site.login_form = AdminLoginForm
 
 
 class MembershipInline(admin.TabularInline):

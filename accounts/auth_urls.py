@@ -12,16 +12,8 @@ from accounts import auth_views
 
 urlpatterns = [
     path("signup/", auth_views.signup, name="signup"),
-    path(
-        "password-reset/",
-        django_auth.PasswordResetView.as_view(
-            template_name="accounts/password_reset_form.html",
-            email_template_name="accounts/password_reset_email.txt",
-            subject_template_name="accounts/password_reset_subject.txt",
-            success_url=reverse_lazy("password_reset_done"),
-        ),
-        name="password_reset",
-    ),
+    path("signup/<str:token>/", auth_views.signup_finish, name="signup_finish"),
+    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",
         django_auth.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),

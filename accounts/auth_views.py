@@ -1,8 +1,9 @@
-"""Sign-up, the team page and invitations.
+"""Logging in, signing up, password reset, the team page and invitations.
 
-Log in, log out and password reset are Django's own views (see ``accounts.auth_urls``).
-Team views scope every lookup by ``get_workspace_for(request)``: an id of another
-workspace is not found (404); a plain member of this workspace is refused (403).
+Log in and password reset are Django's own views with the limits of ``accounts.throttle``
+added; log out is Django's. Sign-up goes through ``accounts.signup``. Team views scope
+every lookup by ``get_workspace_for(request)``: an id of another workspace is not found
+(404); a plain member of this workspace is refused (403).
 """
 
 from __future__ import annotations
@@ -11,21 +12,31 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import login
+from django.contrib.auth import views as django_auth
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.actions import create_workspace_for, get_workspace_for, set_current_workspace
-from accounts.auth_forms import InviteForm, SignUpForm
+from accounts import throttle
+from accounts.actions import get_workspace_for, set_current_workspace
+from accounts.auth_forms import THROTTLED, FinishSignUpForm, InviteForm, LoginForm, SignUpForm
 from accounts.models import INVITATION_LIFETIME, Invitation, Membership, Workspace
+from accounts.signup import (
+    SIGNUP_LINK_LIFETIME,
+    LinkRefusal,
+    LinkRefused,
+    finish_sign_up,
+    read_link,
+    start_sign_up,
+)
 from accounts.team import (
     InvitationRefused,
     LastOwnerError,
@@ -40,6 +51,9 @@ from accounts.team import (
     revoke_invitation,
     send_invitation,
 )
+
+# Too Many Requests: the page says how long to wait.
+THROTTLED_STATUS = 429
 
 # Unknown tokens and invitations meant for someone else are "not found", like any object of
 # a workspace the visitor does not belong to; used and expired ones existed but are gone.
@@ -69,24 +83,99 @@ def _signed_in(request: HttpRequest) -> AbstractBaseUser:
     return user
 
 
+class LoginView(django_auth.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form: auth_forms.AuthenticationForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, THROTTLED):
+            response.status_code = THROTTLED_STATUS
+        return response
+
+
+class PasswordResetView(django_auth.PasswordResetView):
+    """Django's reset view (neutral: the same answer whether or not an account has the
+    address), limited per client address and per recipient."""
+
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form: auth_forms.PasswordResetForm) -> HttpResponse:
+        ip, email = throttle.client_ip(self.request), form.cleaned_data["email"]
+        wait = throttle.spend_request(ip, "password_reset", email)
+        if wait is not None:
+            form.add_error(None, throttle.wait_message(wait))
+            return self.render_to_response(self.get_context_data(form=form), status=THROTTLED_STATUS)
+        return super().form_valid(form)
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    """Step one: an email address. The answer is "check your email" whether or not the
+    address has an account (its owner gets a note instead of a link)."""
     next_url = _safe_next(request)
     if request.user.is_authenticated:
         return redirect(next_url or "home")
     if request.method == "POST":
         form = SignUpForm(request.POST)
         if form.is_valid():
-            with transaction.atomic():
-                user = form.save()
-                workspace = create_workspace_for(user, form.chosen_workspace_name())
-            login(request, user)
-            set_current_workspace(request, workspace.id)
-            messages.success(request, f"Welcome! Your workspace “{workspace.name}” is ready.")
-            return redirect(next_url or "home")
+            email = form.cleaned_data["email"]
+            wait = throttle.spend_request(throttle.client_ip(request), "signup", email)
+            if wait is not None:
+                form.add_error(None, throttle.wait_message(wait))
+                context = {"form": form, "next": next_url}
+                return render(request, "accounts/signup.html", context, status=THROTTLED_STATUS)
+            sent = start_sign_up(email, next_url=next_url, absolute_url=request.build_absolute_uri)
+            context = {
+                "email": email,
+                "sent": sent,
+                "lifetime_days": SIGNUP_LINK_LIFETIME.days,
+                "mail_saved_to_files": settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"),
+            }
+            return render(request, "accounts/signup_sent.html", context, status=200 if sent else 503)
     else:
         form = SignUpForm(initial={"email": request.GET.get("email", "")})
     return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+
+
+@require_http_methods(["GET", "POST"])
+def signup_finish(request: HttpRequest, token: str) -> HttpResponse:
+    """Step two, behind the emailed link: choose a name, workspace and password; the new
+    owner is logged in at once."""
+    try:
+        link = read_link(token)
+    except LinkRefused as refused:
+        return _link_refused(request, refused)
+    if request.method == "POST":
+        form = FinishSignUpForm(request.POST, email=link.email)
+        if form.is_valid():
+            try:
+                user, workspace = finish_sign_up(
+                    link,
+                    name=form.cleaned_data["name"],
+                    password=form.cleaned_data["password1"],
+                    workspace_name=form.cleaned_data["workspace_name"],
+                )
+            except LinkRefused as refused:
+                return _link_refused(request, refused)
+            login(request, user)
+            set_current_workspace(request, workspace.id)
+            messages.success(request, f"Welcome! Your workspace “{workspace.name}” is ready.")
+            return redirect(link.next_url or "home")
+    else:
+        form = FinishSignUpForm(email=link.email)
+    return render(request, "accounts/signup_finish.html", {"form": form, "email": link.email})
+
+
+def _link_refused(request: HttpRequest, refused: LinkRefused) -> HttpResponse:
+    status = 404 if refused.reason == LinkRefusal.INVALID else 410
+    return render(
+        request, "accounts/signup_link_refused.html", {"reason": refused.reason.value}, status=status
+    )
 
 
 @login_required

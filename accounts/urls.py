@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.contrib.auth import views as auth_views
+from django.contrib.auth import views as django_auth
 from django.urls import path
 
-from accounts import views, workspace_settings
+from accounts import auth_views, views, workspace_settings
 from integrations.discordbot import dashboard
 
 urlpatterns = [
@@ -22,12 +22,8 @@ urlpatterns = [
     path("knowledge/<int:source_id>/delete/", views.knowledge_delete, name="knowledge_delete"),
     path("discord/servers/", dashboard.servers, name="discord_servers"),
     path("discord/servers/<int:server_id>/moderation/", dashboard.moderation_log, name="moderation_log"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
     # Django's LogoutView only accepts POST, so a link crafted elsewhere cannot sign anyone out.
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", django_auth.LogoutView.as_view(), name="logout"),
     path("settings/", workspace_settings.workspace_settings, name="workspace_settings"),
 ]

@@ -167,7 +167,9 @@ def take_over(conversation_id: int, user: Any, now: datetime | None = None) -> T
         if taken:
             return Takeover(True)
         holder = Conversation.objects.filter(pk=conversation_id).select_related("taken_by").first()
-    name = holder.taken_by.get_username() if holder and holder.taken_by else "another team member"
+    taken_by = holder.taken_by if holder else None
+    # Accounts made by sign-up have their email as username; their name is what the team knows.
+    name = (taken_by.get_full_name() or taken_by.get_username()) if taken_by else "another team member"
     return Takeover(False, held_by=name)
 
 

@@ -168,6 +168,25 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Sign-in protection (accounts/throttle.py): failed logins per account (the username or
+# email tried) and per client address, sign-up and password-reset requests per address,
+# and account emails (sign-up links and notes, reset links) per recipient, in moving
+# windows ("5/15 minutes"; "off" disables one). The windows live in this process's memory
+# on one machine and in Redis when REDIS_URL is set, so every web process counts alike.
+LOGIN_LIMIT_PER_ACCOUNT = env_rate("LOGIN_LIMIT_PER_ACCOUNT", "5/15 minutes")
+LOGIN_LIMIT_PER_IP = env_rate("LOGIN_LIMIT_PER_IP", "20/15 minutes")
+SIGNUP_LIMIT_PER_IP = env_rate("SIGNUP_LIMIT_PER_IP", "10/hour")
+PASSWORD_RESET_LIMIT_PER_IP = env_rate("PASSWORD_RESET_LIMIT_PER_IP", "10/hour")
+ACCOUNT_EMAIL_LIMIT_PER_RECIPIENT = env_rate("ACCOUNT_EMAIL_LIMIT_PER_RECIPIENT", "3/hour")
+AUTH_RATE_LIMIT_STORAGE = env_str("AUTH_RATE_LIMIT_STORAGE", REDIS_URL or "memory://")
+if AUTH_RATE_LIMIT_STORAGE.startswith("async+"):
+    raise ConfigError(
+        "AUTH_RATE_LIMIT_STORAGE takes a plain storage URL (memory://, redis://...), not async+"
+    )
+# Reverse proxies in front of the web process that append the client's address to
+# X-Forwarded-For; the client is then that many entries from the right. 0 trusts no header
+# and uses the connection's address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

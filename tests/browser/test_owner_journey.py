@@ -12,6 +12,7 @@ Screenshots of every page land in ``SCREENSHOT_DIR``.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -88,6 +89,17 @@ async def shot(page: Any, name: str) -> None:
     await page.screenshot(path=str(SCREENSHOTS / f"journey-{name}.png"), full_page=True)
 
 
+def sign_up_link(email: str) -> str:
+    """The link of the sign-up email to ``email`` (the live server runs in this process,
+    with Django's in-memory test mail)."""
+    from django.core import mail
+
+    body = next(str(m.body) for m in reversed(mail.outbox) if m.to == [email])
+    match = re.search(r"https?://\S+/signup/\S+/", body)
+    assert match, body
+    return match.group(0)
+
+
 def approve(world: World, authorize_url: str) -> str:
     """Discord's consent page: the admin picks the guild and clicks Authorize; Discord adds
     the bot and sends the browser back to our callback with a code. Returns that address."""
@@ -102,14 +114,19 @@ def approve(world: World, authorize_url: str) -> str:
 
 async def test_a_new_owner_goes_from_sign_up_to_a_moderated_server(world: World, page: Any) -> None:
     sim, guild = world.sim, world.guild
-    # Sign up.
+    # Sign up: the address first, then the emailed link.
     await page.goto("/signup/")
-    await page.get_by_label("Username").fill("olivia")
     await page.get_by_label("Email").fill("olivia@example.org")
+    await shot(page, "1-signup")
+    await page.get_by_role("button", name="Email me a sign-up link").click()
+    await page.get_by_role("heading", name="Check your email").wait_for()
+    await shot(page, "1-signup-sent")
+    await page.goto(sign_up_link("olivia@example.org"))
+    await page.get_by_label("Your name").fill("Olivia")
     await page.get_by_label("Workspace name").fill("Acme")
     await page.get_by_label("Password", exact=True).fill("a long and unusual pass")
     await page.get_by_label("Password confirmation").fill("a long and unusual pass")
-    await shot(page, "1-signup")
+    await shot(page, "1-signup-finish")
     await page.get_by_role("button", name="Create account").click()
     await page.wait_for_url(lambda url: "/signup/" not in url)
     await shot(page, "2-overview")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,17 +19,14 @@ from accounts.actions import SESSION_KEY
 from accounts.models import Invitation, Membership, Workspace
 from accounts.team import InvitationRefused, Refusal, accept_invitation, invite_member
 
-# Until guildmind/urls.py includes accounts.auth_urls.
-
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a much better staple 42"
 LINK = re.compile(r"http://testserver(/\S+)")
 
 
-def _signup_data(**overrides: str) -> dict[str, str]:
+def _finish_data(**overrides: str) -> dict[str, str]:
     data = {
-        "username": "dora",
-        "email": "dora@example.org",
+        "name": "Dora Explorer",
         "workspace_name": "Dora's Dungeon",
         "password1": PASSWORD,
         "password2": PASSWORD,
@@ -40,6 +39,16 @@ def _link_in(message: Any) -> str:
     match = LINK.search(message.body)
     assert match, message.body
     return match.group(1)
+
+
+def _sign_up_link(
+    client: Client, mailoutbox: list[Any], email: str = "dora@example.org", next: str = ""
+) -> str:
+    """Ask to sign up with ``email`` and return the path of the link it was sent."""
+    url = reverse("signup") + (f"?next={next}" if next else "")
+    client.post(url, {"email": email})
+    assert mailoutbox[-1].to == [email]
+    return _link_in(mailoutbox[-1])
 
 
 @pytest.fixture
@@ -74,13 +83,36 @@ def member_client(alice: User, workspace: Workspace) -> Client:
 
 
 @pytest.mark.django_db
-def test_sign_up_creates_the_user_one_workspace_they_own_and_logs_them_in(client: Client) -> None:
-    response = client.post(reverse("signup"), _signup_data())
+def test_sign_up_emails_a_link_to_a_new_address_and_creates_nothing_yet(
+    client: Client, mailoutbox: list[Any]
+) -> None:
+    response = client.post(reverse("signup"), {"email": "dora@example.org"})
+
+    assert response.status_code == 200
+    assert "Check your email" in response.content.decode()
+    assert [m.to for m in mailoutbox] == [["dora@example.org"]]
+    assert "http://testserver/signup/" in mailoutbox[0].body
+    assert not User.objects.exists()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_the_sign_up_link_creates_the_account_and_its_workspace_and_logs_in(
+    client: Client, mailoutbox: list[Any]
+) -> None:
+    link = _sign_up_link(client, mailoutbox)
+    assert "Your name" in client.get(link).content.decode()
+
+    response = client.post(link, _finish_data())
 
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
-    user = User.objects.get(username="dora")
-    assert user.email == "dora@example.org"
+    user = User.objects.get()
+    assert (user.username, user.email, user.get_full_name()) == (
+        "dora@example.org",
+        "dora@example.org",
+        "Dora Explorer",
+    )
     assert user.check_password(PASSWORD)
     memberships = list(Membership.objects.filter(user=user).select_related("workspace"))
     assert [(m.workspace.name, m.role) for m in memberships] == [("Dora's Dungeon", Membership.Role.OWNER)]
@@ -90,47 +122,152 @@ def test_sign_up_creates_the_user_one_workspace_they_own_and_logs_them_in(client
 
 
 @pytest.mark.django_db
-def test_sign_up_without_a_workspace_name_names_it_after_the_user(client: Client) -> None:
-    client.post(reverse("signup"), _signup_data(workspace_name=""))
+def test_sign_up_without_a_workspace_name_names_it_after_the_person(
+    client: Client, mailoutbox: list[Any]
+) -> None:
+    client.post(_sign_up_link(client, mailoutbox), _finish_data(workspace_name=""))
 
-    assert list(Workspace.objects.values_list("name", flat=True)) == ["dora's workspace"]
+    assert list(Workspace.objects.values_list("name", flat=True)) == ["Dora Explorer's workspace"]
 
 
-def test_sign_up_refuses_an_email_already_in_use_whatever_its_case(client: Client, alice: User) -> None:
-    response = client.post(reverse("signup"), _signup_data(email="ALICE@Example.org"))
+def test_sign_up_with_a_registered_address_answers_exactly_as_for_a_new_one(alice: User) -> None:
+    registered = Client().post(reverse("signup"), {"email": "alice@example.org"})
+    new = Client().post(reverse("signup"), {"email": "nobody@example.org"})
 
-    assert response.status_code == 200
-    assert "An account already uses this email address" in response.content.decode()
-    assert "reset your password" in response.content.decode()
-    assert not User.objects.filter(username="dora").exists()
+    assert registered.status_code == new.status_code == 200
+    registered_page = registered.content.decode().replace("alice@example.org", "ADDRESS")
+    assert registered_page == new.content.decode().replace("nobody@example.org", "ADDRESS")
+
+
+def test_sign_up_with_a_registered_address_emails_its_owner_instead(
+    client: Client, alice: User, mailoutbox: list[Any]
+) -> None:
+    client.post(reverse("signup"), {"email": "ALICE@Example.org"})
+
+    assert len(mailoutbox) == 1
+    note = mailoutbox[0]
+    assert note.to == ["alice@example.org"]
+    assert "Someone tried to sign up with your address" in note.subject
+    assert "http://testserver/login/" in note.body
+    assert "http://testserver/password-reset/" in note.body
+    assert "/signup/" not in note.body
+    assert User.objects.count() == 1
     assert "_auth_user_id" not in client.session
 
 
 @pytest.mark.django_db
-def test_sign_up_requires_an_email(client: Client) -> None:
-    response = client.post(reverse("signup"), _signup_data(email=""))
+def test_sign_up_requires_an_email(client: Client, mailoutbox: list[Any]) -> None:
+    response = client.post(reverse("signup"), {"email": ""})
 
     assert response.status_code == 200
-    assert not User.objects.exists()
+    assert mailoutbox == []
 
 
 @pytest.mark.django_db
-def test_a_failed_sign_up_creates_no_workspace(client: Client) -> None:
-    client.post(reverse("signup"), _signup_data(password2="something else entirely"))
+def test_a_failed_finish_creates_no_account_and_no_workspace(client: Client, mailoutbox: list[Any]) -> None:
+    link = _sign_up_link(client, mailoutbox)
 
+    response = client.post(link, _finish_data(password2="something else entirely"))
+
+    assert response.status_code == 200
+    assert not User.objects.exists()
     assert not Workspace.objects.exists()
 
 
 @pytest.mark.django_db
-def test_sign_up_returns_to_a_local_next_but_never_to_another_site(client: Client) -> None:
-    response = client.post(reverse("signup") + "?next=/team/", _signup_data())
+def test_a_sign_up_link_for_an_address_registered_since_sends_the_visitor_to_log_in(
+    client: Client, mailoutbox: list[Any]
+) -> None:
+    link = _sign_up_link(client, mailoutbox)
+    User.objects.create_user("dora", "Dora@example.org", PASSWORD)
+
+    response = client.post(link, _finish_data())
+
+    assert response.status_code == 410
+    assert "already has an account" in response.content.decode()
+    assert User.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_used_sign_up_link_cannot_make_a_second_account(client: Client, mailoutbox: list[Any]) -> None:
+    link = _sign_up_link(client, mailoutbox)
+    client.post(link, _finish_data())
+
+    Client().post(link, _finish_data(name="Someone Else"))
+
+    assert User.objects.count() == 1
+    assert Workspace.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_tampered_sign_up_link_is_refused(client: Client, mailoutbox: list[Any]) -> None:
+    link = _sign_up_link(client, mailoutbox)
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    forged = link.replace(token, "x" + token[1:])
+
+    response = client.post(forged, _finish_data())
+
+    assert response.status_code == 404
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_expired_sign_up_link_is_refused(
+    client: Client, mailoutbox: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link = _sign_up_link(client, mailoutbox)
+    later = time.time() + 3 * 24 * 3600
+    monkeypatch.setattr("django.core.signing.time", SimpleNamespace(time=lambda: later))
+
+    response = client.post(link, _finish_data())
+
+    assert response.status_code == 410
+    assert "This sign-up link has expired" in response.content.decode()
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_sign_up_returns_to_a_local_next_but_never_to_another_site(
+    client: Client, mailoutbox: list[Any]
+) -> None:
+    response = client.post(_sign_up_link(client, mailoutbox, next="/team/"), _finish_data())
     assert response["Location"] == "/team/"
 
     other = Client()
-    response = other.post(
-        reverse("signup") + "?next=https://evil.example/", _signup_data(username="eve", email="e@example.org")
-    )
+    link = _sign_up_link(other, mailoutbox, email="eve@example.org", next="https://evil.example/")
+    response = other.post(link, _finish_data(name="Eve"))
     assert response["Location"] == reverse("home")
+
+
+@pytest.mark.django_db
+def test_the_sign_up_answer_is_the_same_when_the_email_cannot_be_sent(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_send_mail(*args: Any, **kwargs: Any) -> int:
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr("accounts.signup.send_mail", broken_send_mail)
+
+    response = client.post(reverse("signup"), {"email": "dora@example.org"})
+
+    assert response.status_code == 503
+    assert "could not send the email" in response.content.decode()
+
+
+# --- Logging in ---------------------------------------------------------------------------
+
+
+def test_a_person_logs_in_with_their_email_in_any_case(client: Client, alice: User) -> None:
+    client.post(reverse("login"), {"username": "Alice@EXAMPLE.org", "password": PASSWORD})
+
+    assert client.session["_auth_user_id"] == str(alice.pk)
+
+
+def test_a_wrong_password_with_an_email_is_refused(client: Client, alice: User) -> None:
+    response = client.post(reverse("login"), {"username": "alice@example.org", "password": "nope"})
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
 
 
 # --- Password reset -----------------------------------------------------------------------
@@ -179,6 +316,14 @@ def test_password_reset_for_an_unknown_address_sends_nothing_and_reveals_nothing
 
     assert mailoutbox == []
     assert "Check your email" in response.content.decode()
+
+
+def test_password_reset_answers_alike_for_known_and_unknown_addresses(alice: User) -> None:
+    known = Client().post(reverse("password_reset"), {"email": "alice@example.org"}, follow=True)
+    unknown = Client().post(reverse("password_reset"), {"email": "nobody@example.org"}, follow=True)
+
+    assert known.redirect_chain == unknown.redirect_chain == [(reverse("password_reset_done"), 302)]
+    assert known.content == unknown.content
 
 
 # --- Inviting -----------------------------------------------------------------------------
@@ -281,7 +426,7 @@ def test_accepting_an_invitation_joins_the_workspace_as_a_member(
 
 
 def test_a_visitor_signs_up_from_the_invitation_and_comes_back_to_accept_it(
-    client: Client, invitation: Invitation, workspace: Workspace
+    client: Client, invitation: Invitation, workspace: Workspace, mailoutbox: list[Any]
 ) -> None:
     url = reverse("invite_accept", args=[invitation.token])
     page = client.get(url).content.decode()
@@ -292,15 +437,14 @@ def test_a_visitor_signs_up_from_the_invitation_and_comes_back_to_accept_it(
     signup_url = signup_link.group(1).replace("&amp;", "&")
     form = client.get(signup_url).content.decode()
     assert 'value="carol@example.org"' in form
-    response = client.post(
-        signup_url, _signup_data(username="carol", email="carol@example.org", workspace_name="")
-    )
+    client.post(signup_url, {"email": "carol@example.org"})
+    response = client.post(_link_in(mailoutbox[-1]), _finish_data(name="Carol", workspace_name=""))
     assert response["Location"] == url
     client.post(url)
 
-    carol = User.objects.get(username="carol")
+    carol = User.objects.get(email="carol@example.org")
     assert set(Membership.objects.filter(user=carol).values_list("workspace__name", "role")) == {
-        ("carol's workspace", Membership.Role.OWNER),
+        ("Carol's workspace", Membership.Role.OWNER),
         ("Alice's Workshop", Membership.Role.MEMBER),
     }
 
@@ -515,7 +659,7 @@ def test_removing_is_post_only(alice_client: Client, member_client: Client) -> N
 def test_sign_up_without_a_csrf_token_is_refused() -> None:
     client = Client(enforce_csrf_checks=True)
 
-    response = client.post(reverse("signup"), _signup_data())
+    response = client.post(reverse("signup"), {"email": "dora@example.org"})
 
     assert response.status_code == 403
     assert not User.objects.exists()

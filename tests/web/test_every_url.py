@@ -26,6 +26,7 @@ PUBLIC = {
     "discord_webhook": "Discord calls it; every request is signature-checked (tests/interactions)",
     "login": "the login page",
     "signup": "the sign-up page",
+    "signup_finish": "the emailed sign-up link (signed and expiring; tests/web/test_accounts.py)",
     "password_reset": "Django's reset flow",
     "password_reset_done": "Django's reset flow",
     "password_reset_confirm": "Django's reset flow (token-checked)",
@@ -34,6 +35,9 @@ PUBLIC = {
     "discord_install_callback": "Discord redirects here; it needs the session's single-use state",
     "logout": "POST-only sign-out",
 }
+
+# Public pages with a form: they must refuse a POST without a CSRF token too.
+PUBLIC_FORMS = {"signup", "signup_finish", "logout", "password_reset", "invite_accept"}
 
 
 def routes() -> Iterator[tuple[str, str]]:
@@ -113,7 +117,7 @@ def test_anonymous_visitors_are_sent_to_log_in(
     ("route", "name"),
     [
         *private_routes(),
-        *[(r, n) for r, n in routes() if n in {"signup", "logout", "password_reset", "invite_accept"}],
+        *[(r, n) for r, n in routes() if n in PUBLIC_FORMS],
     ],
 )
 def test_every_post_without_a_csrf_token_is_refused(
