@@ -17,6 +17,7 @@ from guildmind.env import (
     env_float,
     env_int,
     env_list,
+    env_proxy_ssl_header,
     env_rate,
     env_str,
 )
@@ -171,9 +172,26 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# --- HTTPS and browser protections ----------------------------------------------------------
+# A site served over https gets HSTS, a redirect from http and cookies that never travel
+# over http. Behind a proxy that terminates TLS, SECURE_PROXY_SSL_HEADER names the header
+# it sets, or every request looks like http (and the redirect would loop).
+HTTPS = SITE_URL.startswith("https://")
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+# Load balancers often probe over plain http inside the network; a redirect would read as down.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # Asking browsers to hard-code the domain as https-only is the domain owner's
+    # commitment (hard to undo, and it covers every subdomain), not a default we can make.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
 # In every mode: the dashboard runs only its own static scripts and styles (no inline
 # code, no eval), so markup that slipped past escaping cannot run; it is never framed,
 # and forms post only to us, or to Discord's consent page for "Add to Discord" (added
