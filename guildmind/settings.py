@@ -5,6 +5,7 @@ The web, gateway and worker processes all read these same settings.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -22,19 +23,34 @@ from guildmind.env import (
     env_str,
 )
 
+# Everything this process creates (the databases with their WAL and SHM files, the queue,
+# uploads, mail, generated secrets) holds members' messages or credentials: readable by
+# the service's own user only. Set before anything below creates a file; every process
+# (web, gateway, worker, management commands) reads these settings first.
+os.umask(0o077)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _embedded_secret_key() -> str:
     # Embedded mode keeps a random key on disk so sessions survive restarts without
-    # anyone having to invent a secret; production sets SECRET_KEY.
+    # anyone having to invent a secret; production sets SECRET_KEY. The file is created
+    # with its final mode in the same call (never readable by others, not even for a
+    # moment) and never over an existing file or symlink.
     path = DATA_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    key = path.read_text().strip()
+    if not key:
+        raise ConfigError(f"{path} is empty: delete it and start again, or set SECRET_KEY")
+    return key
 
 
 SECRET_KEY = env_str("SECRET_KEY") or _embedded_secret_key()
@@ -172,6 +188,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploads (knowledge files) are private like everything else in DATA_DIR; Django's storage
+# sets these modes itself, whatever the process umask.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # --- HTTPS and browser protections ----------------------------------------------------------
 # A site served over https gets HSTS, a redirect from http and cookies that never travel
