@@ -28,7 +28,12 @@ class WorkspaceSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
             "escalation_email": "Escalation email address",
         }
         help_texts = {
-            "ai_instructions": "Tone and rules for every answer, e.g. “Be brief. Never promise refunds.”",
+            "ai_instructions": (
+                "Tone and rules for every answer, e.g. “Be brief. Never promise refunds.” "
+                "<strong>Not a secret:</strong> a member who asks the bot to reveal "
+                "its instructions may be shown them word for word, so never put passwords, API keys, "
+                "discount codes or internal links here."
+            ),
             "escalation_email": "At most one email per conversation every 30 minutes, with a link.",
         }
         widgets = {"ai_instructions": forms.Textarea(attrs={"rows": 4})}

@@ -8,6 +8,7 @@ start-up instead of surprising us later.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 
@@ -94,3 +95,21 @@ def env_rate(name: str, default: str) -> str:
     except ValueError as exc:
         raise ConfigError(f"{name}={value!r} is not a rate: use e.g. 6/minute or 100/hour, or off") from exc
     return value
+
+
+_HEADER_NAME = re.compile(r"[A-Za-z0-9-]+")
+
+
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """The header a TLS-terminating proxy sets on requests that reached it over https, as
+    Django's ``SECURE_PROXY_SSL_HEADER``: ``X-Forwarded-Proto`` (meaning the value
+    ``https``), or ``Header: value`` / ``Header=value`` such as ``X-Forwarded-Ssl: on``;
+    None when unset."""
+    value = env_str(name).strip()
+    if not value:
+        return None
+    header, _, expected = value.partition(":" if ":" in value else "=")
+    header, expected = header.strip(), expected.strip()
+    if not _HEADER_NAME.fullmatch(header):
+        raise ConfigError(f"{name}={value!r} must be a header name such as X-Forwarded-Proto")
+    return "HTTP_" + header.upper().replace("-", "_"), expected or "https"

@@ -5,10 +5,12 @@ The web, gateway and worker processes all read these same settings.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from guildmind.env import (
     ConfigError,
@@ -16,23 +18,39 @@ from guildmind.env import (
     env_float,
     env_int,
     env_list,
+    env_proxy_ssl_header,
     env_rate,
     env_str,
 )
 
+# Everything this process creates (the databases with their WAL and SHM files, the queue,
+# uploads, mail, generated secrets) holds members' messages or credentials: readable by
+# the service's own user only. Set before anything below creates a file; every process
+# (web, gateway, worker, management commands) reads these settings first.
+os.umask(0o077)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _embedded_secret_key() -> str:
     # Embedded mode keeps a random key on disk so sessions survive restarts without
-    # anyone having to invent a secret; production sets SECRET_KEY.
+    # anyone having to invent a secret; production sets SECRET_KEY. The file is created
+    # with its final mode in the same call (never readable by others, not even for a
+    # moment) and never over an existing file or symlink.
     path = DATA_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    key = path.read_text().strip()
+    if not key:
+        raise ConfigError(f"{path} is empty: delete it and start again, or set SECRET_KEY")
+    return key
 
 
 SECRET_KEY = env_str("SECRET_KEY") or _embedded_secret_key()
@@ -48,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "huey.contrib.djhuey",
     "accounts",
     "knowledge",
@@ -59,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -187,9 +207,47 @@ if AUTH_RATE_LIMIT_STORAGE.startswith("async+"):
 # X-Forwarded-For; the client is then that many entries from the right. 0 trusts no header
 # and uses the connection's address.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# Uploads (knowledge files) are private like everything else in DATA_DIR; Django's storage
+# sets these modes itself, whatever the process umask.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
+# --- HTTPS and browser protections ----------------------------------------------------------
+# A site served over https gets HSTS, a redirect from http and cookies that never travel
+# over http. Behind a proxy that terminates TLS, SECURE_PROXY_SSL_HEADER names the header
+# it sets, or every request looks like http (and the redirect would loop).
+HTTPS = SITE_URL.startswith("https://")
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+# Load balancers often probe over plain http inside the network; a redirect would read as down.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # Asking browsers to hard-code the domain as https-only is the domain owner's
+    # commitment (hard to undo, and it covers every subdomain), not a default we can make.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+# In every mode: the dashboard runs only its own static scripts and styles (no inline
+# code, no eval), so markup that slipped past escaping cannot run; it is never framed,
+# and forms post only to us, or to Discord's consent page for "Add to Discord" (added
+# on that page, see integrations/discordbot/setup.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 # --- Email: files in embedded mode, SMTP when EMAIL_HOST is set --------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")

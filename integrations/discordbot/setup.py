@@ -8,11 +8,16 @@ workspace is simply not found (404).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
+from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -43,6 +48,20 @@ from usage.plans import plan_allows
 _DENIED = "access_denied"
 
 
+def _form_may_go_to_discord(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponseBase]:
+    """The "Add to Discord" form posts to us and our answer redirects to Discord's consent
+    page; browsers hold that redirect to the form-action of the page the form is on, so
+    this page (only) also allows the consent page's origin, read per request from settings."""
+
+    @wraps(view)
+    def with_discord_form_action(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        parts = urlsplit(str(settings.DISCORD_OAUTH_AUTHORIZE_URL))
+        allowed = csp_update({"form-action": [f"{parts.scheme}://{parts.netloc}"]})(view)
+        return allowed(request, *args, **kwargs)
+
+    return with_discord_form_action
+
+
 def _setup_page(
     request: HttpRequest, workspace: Workspace, *, form: InstallForm | None = None, error: str = ""
 ) -> HttpResponse:
@@ -60,12 +79,14 @@ def _setup_page(
 
 @login_required
 @require_GET
+@_form_may_go_to_discord
 def setup(request: HttpRequest) -> HttpResponse:
     return _setup_page(request, get_workspace_for(request))
 
 
 @login_required
 @require_POST
+@_form_may_go_to_discord
 def install(request: HttpRequest) -> HttpResponse:
     """Start Discord's bot install for the current workspace."""
     workspace = get_workspace_for(request)

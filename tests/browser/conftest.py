@@ -2,6 +2,10 @@
 
 Skipped, with the reason printed, only where no Chromium is installed. Every test can
 save screenshots into ``SCREENSHOT_DIR`` (default ``var/screenshots``) as artifacts.
+
+Every browser context a test opens is watched for Content-Security-Policy violations
+(``csp_watch``): any page that needs an inline script or style, eval, or a resource the
+policy does not allow fails the test that visited it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import os
 import re
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +38,60 @@ def chromium_installed() -> bool:
     return Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)
 
 
+# Runs in every page before its own scripts (Playwright injects it outside the page's CSP)
+# and hands each violation the document sees to the test.
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__guildmindCspViolation(
+    `${event.effectiveDirective} refused ${event.blockedURI || "inline code"}` +
+    ` (${event.sourceFile || document.URL}:${event.lineNumber})`);
+}, true);
+"""
+
+
+@dataclass
+class CSPWatch:
+    """Content-Security-Policy violations seen in the watched browser contexts: the browser's
+    console messages ("Refused to …") and the pages' securitypolicyviolation events."""
+
+    violations: list[str] = field(default_factory=list)
+    contexts: int = 0
+
+    def watch(self, context: Any) -> None:
+        """Watch a context of Playwright's sync API."""
+        context.expose_binding("__guildmindCspViolation", self._on_event)
+        context.add_init_script(_REPORT_VIOLATIONS)
+        context.on("console", self._on_console)
+        self.contexts += 1
+
+    async def awatch(self, context: Any) -> None:
+        """Watch a context of Playwright's async API."""
+        await context.expose_binding("__guildmindCspViolation", self._on_event)
+        await context.add_init_script(_REPORT_VIOLATIONS)
+        context.on("console", self._on_console)
+        self.contexts += 1
+
+    def _on_event(self, source: dict[str, Any], text: str) -> None:
+        self.violations.append(f"event on {source['page'].url}: {text}")
+
+    def _on_console(self, message: Any) -> None:
+        text = message.text
+        if text.startswith("Refused to") or "Content Security Policy" in text:
+            self.violations.append(f"console on {message.page.url if message.page else '?'}: {text}")
+
+
+@pytest.fixture(autouse=True)
+def csp_watch() -> Iterator[CSPWatch]:
+    """Every browser test ends with no Content-Security-Policy violation on any page it visited."""
+    watch = CSPWatch()
+    yield watch
+    assert not watch.violations, "Content-Security-Policy violations:\n" + "\n".join(watch.violations)
+    if chromium_installed() and not watch.contexts:
+        pytest.fail("the test watched no browser context: use the page fixture or csp_watch.awatch()")
+
+
 @pytest.fixture
-def page(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def page(live_server: Any, monkeypatch: pytest.MonkeyPatch, csp_watch: CSPWatch) -> Iterator[Any]:
     """A fresh headless Chromium page on the live server.
 
     Playwright's sync API keeps an event loop running in this thread while it is open, so
@@ -58,6 +115,7 @@ def page(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         )
         context = browser.new_context(base_url=live_server.url)
         context.set_default_timeout(10_000)
+        csp_watch.watch(context)
         yield context.new_page()
         context.close()
         browser.close()

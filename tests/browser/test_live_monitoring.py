@@ -34,6 +34,7 @@ from tests.browser.conftest import (
     NO_CHROMIUM,
     PHONE,
     SCREENSHOTS,
+    CSPWatch,
     chromium_installed,
     gateway_and_worker,
     launch_chromium,
@@ -62,6 +63,7 @@ class World:
     guild: Any
     member: Any
     general: str
+    csp: CSPWatch
 
     async def say(self, text: str) -> dict[str, Any]:
         """The member mentions the bot in #general."""
@@ -97,7 +99,7 @@ def _agents(workspace: Any) -> None:
 
 
 @pytest.fixture
-async def world(live_server: Any, settings: Any, workspace: Any) -> AsyncIterator[World]:
+async def world(live_server: Any, settings: Any, workspace: Any, csp_watch: CSPWatch) -> AsyncIterator[World]:
     sim = DiscordSimulator()
     await sim.start()
     registered = sim.add_application(APP_ID, TOKEN, bot_name="Guildmind")
@@ -125,7 +127,7 @@ async def world(live_server: Any, settings: Any, workspace: Any) -> AsyncIterato
             if guild.id in {str(g) for g in servers.by_guild}:
                 break
             await asyncio.sleep(0.05)
-        yield World(sim, live_server.url, guild, member, guild.channels["general"].id)
+        yield World(sim, live_server.url, guild, member, guild.channels["general"].id, csp_watch)
     configure_discord_endpoints(*previous)
     await sim.stop()
 
@@ -144,6 +146,7 @@ async def signed_in(browser: Any, world: World, username: str, **options: Any) -
     """A page in a browser context of its own (its own session), signed in as ``username``."""
     context = await browser.new_context(base_url=world.base_url, **options)
     context.set_default_timeout(10_000)
+    await world.csp.awatch(context)
     page = await context.new_page()
     await page.goto("/login/")
     await page.get_by_label("Username").fill(username)

@@ -26,6 +26,7 @@ from integrations.discordbot.models import DiscordServer, ModerationEntry
 from tests.browser.conftest import (
     NO_CHROMIUM,
     SCREENSHOTS,
+    CSPWatch,
     chromium_installed,
     gateway_and_worker,
     launch_chromium,
@@ -72,13 +73,14 @@ async def world(live_server: Any, settings: Any) -> AsyncIterator[World]:
 
 
 @pytest.fixture
-async def page(world: World, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
+async def page(world: World, monkeypatch: pytest.MonkeyPatch, csp_watch: CSPWatch) -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
         browser = await launch_chromium(playwright)
         context = await browser.new_context(base_url=world.base_url)
         context.set_default_timeout(10_000)
+        await csp_watch.awatch(context)
         yield await context.new_page()
         await context.close()
         await browser.close()

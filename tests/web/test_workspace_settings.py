@@ -3,6 +3,7 @@ escalation; other members only read them."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -52,3 +53,19 @@ def test_another_workspace_is_untouched(bob_client: Client, workspace: Any, othe
     workspace.refresh_from_db()
     other_workspace.refresh_from_db()
     assert workspace.name == "Alice's Workshop" and other_workspace.name == "Renamed by Bob"
+
+
+def test_owners_are_told_members_can_read_the_instructions(alice_client: Client) -> None:
+    page = alice_client.get("/settings/").content.decode()
+    assert "a member who asks the bot to reveal its instructions may be shown them word for word" in page
+    assert "never put passwords, API keys" in page
+
+
+def test_the_examples_and_the_demo_hold_no_secret() -> None:
+    from accounts.management.commands.seed_demo import DEMO_INSTRUCTIONS
+    from accounts.workspace_settings import WorkspaceSettingsForm
+
+    # What a secret looks like written down: "password: …", a key or code, a link, an address.
+    looks_secret = re.compile(r"(?i:(password|api[_ ]?key|token|code)\s*[:=]|https?://)|@|\b[A-Z0-9]{8,}\b")
+    for text in (str(WorkspaceSettingsForm.Meta.help_texts["ai_instructions"]), DEMO_INSTRUCTIONS):
+        assert not looks_secret.search(text), text
