@@ -11,13 +11,19 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PageElement, PreformattedString, Tag
 
 from knowledge.errors import KnowledgeError
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+    from docx.text.paragraph import Paragraph
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +124,7 @@ def extract_docx(data: bytes) -> str:
         raise KnowledgeError(
             "This Word document could not be read: it is damaged or not a .docx file."
         ) from None
+    style_name = _paragraph_style_names(document)
     lines: list[str] = []
     for block in blocks:
         if isinstance(block, Table):
@@ -127,7 +134,7 @@ def extract_docx(data: bytes) -> str:
         text = block.text.strip()
         if not text:
             continue
-        style = (block.style.name if block.style is not None else "") or ""
+        style = style_name(block)
         level = _heading_level(style)
         if level:
             lines.append(f"{'#' * level} {' '.join(text.split())}")
@@ -136,6 +143,27 @@ def extract_docx(data: bytes) -> str:
         else:
             lines.append(text)
     return _normalize_newlines("\n\n".join(lines))
+
+
+def _paragraph_style_names(document: DocxDocument) -> Callable[[Paragraph], str]:
+    """A function giving each paragraph's style name, as ``paragraph.style.name`` would.
+
+    python-docx looks a paragraph's style up by scanning every style of the document
+    (about 3 ms a paragraph: 20 s for a 5,000-paragraph manual); the names are read
+    once here instead.
+    """
+    from docx.enum.style import WD_STYLE_TYPE
+
+    styles = document.styles
+    names = {style.style_id: style.name or "" for style in styles if style.type == WD_STYLE_TYPE.PARAGRAPH}
+    default = styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    default_name = (default.name if default is not None else "") or ""
+
+    def style_name(paragraph: Paragraph) -> str:
+        # An unknown or missing style id means the default style, as in python-docx.
+        return names.get(paragraph._p.style or "", default_name)
+
+    return style_name
 
 
 def _heading_level(style_name: str) -> int:
