@@ -4,6 +4,9 @@ Adding or re-indexing a source saves it as QUEUED and, once the transaction comm
 enqueues the ``knowledge.tasks.ingest`` job, whose body is :func:`ingest_source`.
 Every change to a workspace's chunks bumps ``Workspace.knowledge_version`` in the same
 transaction, which is how every process's search index learns it is stale.
+
+Bounds: one source is held to the extraction caps (:class:`ExtractLimits`); over a cap,
+the source fails saying which.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from accounts.models import Workspace
 from knowledge import search
 from knowledge.chunking import TextChunk, chunk_text
 from knowledge.crawl import check_url, crawl_page, crawl_sitemap
-from knowledge.errors import KnowledgeError
-from knowledge.extract import SUPPORTED_FILE_EXTENSIONS, extract_file, file_extension
+from knowledge.errors import KnowledgeError, SourceLimitError
+from knowledge.extract import SUPPORTED_FILE_EXTENSIONS, ExtractLimits, file_extension, too_much_text
+from knowledge.isolation import extract_file_isolated
 from knowledge.models import Chunk, KnowledgeSource
 
 logger = logging.getLogger(__name__)
@@ -35,13 +39,20 @@ GENERIC_FAILURE = (
 
 
 def add_text_source(workspace: Workspace, *, title: str, text: str, enqueue: bool = True) -> KnowledgeSource:
-    """Save a text or FAQ entry and queue its indexing. KnowledgeError when the text is empty.
+    """Save a text or FAQ entry and queue its indexing. KnowledgeError when the text is
+    empty, SourceLimitError when it is longer than one source may be (nothing is saved then).
 
     ``enqueue=False`` leaves it QUEUED for the caller to run :func:`ingest_source`.
     """
     text = text.strip()
     if not text:
         raise KnowledgeError("The text is empty; write the answer or FAQ you want the bot to know.")
+    limit = settings.KNOWLEDGE_MAX_SOURCE_CHARS
+    if len(text) > limit:
+        raise SourceLimitError(
+            f"This text is {len(text):,} characters long; one entry may hold {limit:,}. "
+            "Split it into several entries."
+        )
     # Untitled: named after its first line, without a markdown heading's "#".
     title = _clean_title(title) or _clean_title(text.split("\n", 1)[0].lstrip("# "))
     with transaction.atomic():
@@ -148,8 +159,8 @@ def ingest_source(source_id: int) -> None:
             logger.info("knowledge source %s is gone or not queued; nothing to ingest", source_id)
             return
         source = KnowledgeSource.objects.get(pk=source_id)
-        content = _read_source(source)
-        chunks = [chunk for page in content.pages for chunk in page]
+        content = _read_source(source, ExtractLimits.from_settings())
+        chunks = _chunk(content)
         if not chunks:
             raise KnowledgeError("No text was found in this source.")
         _store_chunks(source, chunks, content)
@@ -164,19 +175,30 @@ def ingest_source(source_id: int) -> None:
 # --- Helpers --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Page:
+    text: str
+    url: str = ""
+    # Heads every chunk of the page (a sitemap's page titles).
+    root_heading: str = ""
+
+
 @dataclass
 class _Content:
-    # The chunks of each page (one page for text and files).
-    pages: list[list[TextChunk]]
+    # The text of each page (one page for text and files).
+    pages: list[_Page]
     size_bytes: int
     # A better title found while reading (the <title> of a web page), if any.
     title: str = ""
 
 
-def _read_source(source: KnowledgeSource) -> _Content:
+def _read_source(source: KnowledgeSource, limits: ExtractLimits) -> _Content:
     kind = source.kind
     if kind == KnowledgeSource.Kind.TEXT:
-        return _Content(pages=[chunk_text(source.text)], size_bytes=len(source.text.encode()))
+        # Entries added before the cap, or since it was lowered, are held to it here.
+        if len(source.text) > limits.max_chars:
+            raise too_much_text("this text", limits.max_chars)
+        return _Content(pages=[_Page(source.text)], size_bytes=len(source.text.encode()))
     if kind == KnowledgeSource.Kind.FILE:
         if not source.file:
             raise KnowledgeError("The uploaded file is missing; upload it again.")
@@ -185,20 +207,28 @@ def _read_source(source: KnowledgeSource) -> _Content:
                 data = handle.read()
         except FileNotFoundError:
             raise KnowledgeError("The uploaded file is missing; upload it again.") from None
-        return _Content(pages=[chunk_text(extract_file(data, source.file.name or ""))], size_bytes=len(data))
+        text = extract_file_isolated(data, source.file.name or "", limits)
+        return _Content(pages=[_Page(text)], size_bytes=len(data))
     if kind in (KnowledgeSource.Kind.URL, KnowledgeSource.Kind.SITEMAP):
-        result = crawl_sitemap(source.url) if kind == KnowledgeSource.Kind.SITEMAP else crawl_page(source.url)
+        is_sitemap = kind == KnowledgeSource.Kind.SITEMAP
+        crawl = crawl_sitemap if is_sitemap else crawl_page
+        result = crawl(source.url, limits=limits)
         for skipped in result.skipped:
             logger.info("knowledge source %s skipped %s", source.pk, skipped)
         # A single page names itself; a sitemap's pages each head their own chunks.
-        title = result.pages[0].title if kind == KnowledgeSource.Kind.URL else ""
-        is_sitemap = kind == KnowledgeSource.Kind.SITEMAP
-        pages = [
-            chunk_text(page.text, url=page.url, root_heading=page.title if is_sitemap else "")
-            for page in result.pages
-        ]
+        title = "" if is_sitemap else result.pages[0].title
+        pages = [_Page(page.text, page.url, page.title if is_sitemap else "") for page in result.pages]
         return _Content(pages=pages, size_bytes=result.bytes_read, title=_clean_title(title))
     raise KnowledgeError(f"Unknown kind of source: {kind}.")
+
+
+def _chunk(content: _Content) -> list[TextChunk]:
+    """The chunks of every page."""
+    return [
+        chunk
+        for page in content.pages
+        for chunk in chunk_text(page.text, url=page.url, root_heading=page.root_heading)
+    ]
 
 
 def _store_chunks(source: KnowledgeSource, chunks: list[TextChunk], content: _Content) -> None:
