@@ -273,6 +273,20 @@ PLAN_MESSAGES = {
     "standard": env_int("PLAN_STANDARD_MESSAGES", 15000, minimum=0),
     "pro": env_int("PLAN_PRO_MESSAGES", 50000, minimum=0),
 }
+# The most text a workspace's knowledge base may hold, in characters and in chunks
+# ("passages"; about one per 700 characters of prose, more for short FAQ entries).
+PLAN_KNOWLEDGE_CHARS = {
+    "free": env_int("PLAN_FREE_KNOWLEDGE_CHARS", 1_000_000, minimum=0),
+    "starter": env_int("PLAN_STARTER_KNOWLEDGE_CHARS", 5_000_000, minimum=0),
+    "standard": env_int("PLAN_STANDARD_KNOWLEDGE_CHARS", 15_000_000, minimum=0),
+    "pro": env_int("PLAN_PRO_KNOWLEDGE_CHARS", 40_000_000, minimum=0),
+}
+PLAN_KNOWLEDGE_CHUNKS = {
+    "free": env_int("PLAN_FREE_KNOWLEDGE_CHUNKS", 2_500, minimum=0),
+    "starter": env_int("PLAN_STARTER_KNOWLEDGE_CHUNKS", 12_500, minimum=0),
+    "standard": env_int("PLAN_STANDARD_KNOWLEDGE_CHUNKS", 37_500, minimum=0),
+    "pro": env_int("PLAN_PRO_KNOWLEDGE_CHUNKS", 100_000, minimum=0),
+}
 PLAN_PRICES = {
     "free": 0,
     "starter": env_int("PLAN_STARTER_PRICE", 39, minimum=0),

@@ -5,8 +5,9 @@ enqueues the ``knowledge.tasks.ingest`` job, whose body is :func:`ingest_source`
 Every change to a workspace's chunks bumps ``Workspace.knowledge_version`` in the same
 transaction, which is how every process's search index learns it is stale.
 
-Bounds: one source is held to the extraction caps (:class:`ExtractLimits`); over a cap,
-the source fails saying which.
+Bounds: one source is held to the extraction caps (:class:`ExtractLimits`), and a
+workspace's sources together to its plan's characters and chunks
+(:func:`usage.plans.knowledge_allowance`); over a cap, the source fails saying which.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from accounts.models import Workspace
@@ -29,6 +30,7 @@ from knowledge.errors import KnowledgeError, SourceLimitError
 from knowledge.extract import SUPPORTED_FILE_EXTENSIONS, ExtractLimits, file_extension, too_much_text
 from knowledge.isolation import extract_file_isolated
 from knowledge.models import Chunk, KnowledgeSource
+from usage.plans import knowledge_allowance, plan_name
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +42,8 @@ GENERIC_FAILURE = (
 
 def add_text_source(workspace: Workspace, *, title: str, text: str, enqueue: bool = True) -> KnowledgeSource:
     """Save a text or FAQ entry and queue its indexing. KnowledgeError when the text is
-    empty, SourceLimitError when it is longer than one source may be (nothing is saved then).
+    empty, SourceLimitError when it is longer than one source may be or would take the
+    workspace past its plan's characters (nothing is saved then).
 
     ``enqueue=False`` leaves it QUEUED for the caller to run :func:`ingest_source`.
     """
@@ -53,6 +56,9 @@ def add_text_source(workspace: Workspace, *, title: str, text: str, enqueue: boo
             f"This text is {len(text):,} characters long; one entry may hold {limit:,}. "
             "Split it into several entries."
         )
+    # Checked again when it is indexed; refusing now spares the owner a failed source.
+    used = _knowledge_used(workspace.pk)
+    _check_allowance(workspace.plan, chars=used.chars + len(text), chunks=used.chunks)
     # Untitled: named after its first line, without a markdown heading's "#".
     title = _clean_title(title) or _clean_title(text.split("\n", 1)[0].lstrip("# "))
     with transaction.atomic():
@@ -158,11 +164,17 @@ def ingest_source(source_id: int) -> None:
         if not claimed:
             logger.info("knowledge source %s is gone or not queued; nothing to ingest", source_id)
             return
-        source = KnowledgeSource.objects.get(pk=source_id)
+        source = KnowledgeSource.objects.select_related("workspace").get(pk=source_id)
+        # What the workspace's other sources leave of its plan: checked before the work,
+        # and again, under lock, when the chunks are stored.
+        used = _knowledge_used(source.workspace_id, excluding=source.pk)
+        allowance = knowledge_allowance(source.workspace.plan)
         content = _read_source(source, ExtractLimits.from_settings())
-        chunks = _chunk(content)
+        _check_allowance(source.workspace.plan, chars=used.chars + content.char_count, chunks=used.chunks)
+        chunks = _chunk(content, max_chunks=max(0, allowance.chunks - used.chunks))
         if not chunks:
             raise KnowledgeError("No text was found in this source.")
+        _check_allowance(source.workspace.plan, chars=used.chars, chunks=used.chunks + len(chunks))
         _store_chunks(source, chunks, content)
     except KnowledgeError as error:
         logger.info("knowledge source %s failed: %s", source_id, error)
@@ -190,6 +202,10 @@ class _Content:
     size_bytes: int
     # A better title found while reading (the <title> of a web page), if any.
     title: str = ""
+
+    @property
+    def char_count(self) -> int:
+        return sum(len(page.text) for page in self.pages)
 
 
 def _read_source(source: KnowledgeSource, limits: ExtractLimits) -> _Content:
@@ -222,13 +238,47 @@ def _read_source(source: KnowledgeSource, limits: ExtractLimits) -> _Content:
     raise KnowledgeError(f"Unknown kind of source: {kind}.")
 
 
-def _chunk(content: _Content) -> list[TextChunk]:
-    """The chunks of every page."""
-    return [
-        chunk
-        for page in content.pages
-        for chunk in chunk_text(page.text, url=page.url, root_heading=page.root_heading)
-    ]
+def _chunk(content: _Content, *, max_chunks: int) -> list[TextChunk]:
+    """The chunks of every page; stops once there are more than ``max_chunks``."""
+    chunks: list[TextChunk] = []
+    for page in content.pages:
+        left = max_chunks - len(chunks)
+        chunks.extend(chunk_text(page.text, url=page.url, root_heading=page.root_heading, max_chunks=left))
+        if len(chunks) > max_chunks:
+            break
+    return chunks
+
+
+@dataclass(frozen=True)
+class _Used:
+    chars: int
+    chunks: int
+
+
+def _knowledge_used(workspace_id: int, *, excluding: int | None = None) -> _Used:
+    """Characters and chunks the workspace's sources hold (but ``excluding``'s: it is
+    being indexed again, and its new chunks replace them)."""
+    sources = KnowledgeSource.objects.filter(workspace_id=workspace_id)
+    if excluding is not None:
+        sources = sources.exclude(pk=excluding)
+    totals = sources.aggregate(chars=Sum("char_count"), chunks=Sum("chunk_count"))
+    return _Used(chars=totals["chars"] or 0, chunks=totals["chunks"] or 0)
+
+
+def _check_allowance(plan: str, *, chars: int, chunks: int) -> None:
+    """SourceLimitError when a knowledge base of ``chars`` and ``chunks`` is over the plan's."""
+    allowance = knowledge_allowance(plan)
+    advice = "Delete sources you no longer need, or move to a larger plan."
+    if chars > allowance.chars:
+        raise SourceLimitError(
+            f"This would bring the knowledge base to {chars:,} characters of text; the "
+            f"{plan_name(plan)} plan allows {allowance.chars:,}. {advice}"
+        )
+    if chunks > allowance.chunks:
+        raise SourceLimitError(
+            f"This would bring the knowledge base past {allowance.chunks:,} passages, the most "
+            f"the {plan_name(plan)} plan allows. {advice}"
+        )
 
 
 def _store_chunks(source: KnowledgeSource, chunks: list[TextChunk], content: _Content) -> None:
@@ -237,6 +287,13 @@ def _store_chunks(source: KnowledgeSource, chunks: list[TextChunk], content: _Co
         locked = KnowledgeSource.objects.select_for_update().filter(pk=source.pk).first()
         if locked is None:
             return  # deleted while we were reading it
+        # Then the workspace row (in the order delete_source locks them): ingestions of one
+        # workspace store one at a time, so two cannot both fit in the room left for one.
+        workspace = Workspace.objects.select_for_update().get(pk=source.workspace_id)
+        used = _knowledge_used(workspace.pk, excluding=source.pk)
+        _check_allowance(
+            workspace.plan, chars=used.chars + content.char_count, chunks=used.chunks + len(chunks)
+        )
         Chunk.objects.filter(source_id=source.pk).delete()
         Chunk.objects.bulk_create(
             [
@@ -254,6 +311,7 @@ def _store_chunks(source: KnowledgeSource, chunks: list[TextChunk], content: _Co
         )
         fields: dict[str, object] = {
             "size_bytes": content.size_bytes,
+            "char_count": content.char_count,
             "chunk_count": len(chunks),
             "indexed_at": timezone.now(),
         }
@@ -275,7 +333,7 @@ def _mark_failed(source_id: int, reason: str) -> None:
             # meanwhile stays QUEUED for the next job.
             failed = KnowledgeSource.objects.filter(
                 pk=source_id, status=KnowledgeSource.Status.INDEXING
-            ).update(status=KnowledgeSource.Status.FAILED, error=reason, chunk_count=0)
+            ).update(status=KnowledgeSource.Status.FAILED, error=reason, chunk_count=0, char_count=0)
             if not failed:
                 return
             workspace_id = (

@@ -28,6 +28,9 @@ class KnowledgeSource(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     error = models.TextField(blank=True)
     size_bytes = models.PositiveBigIntegerField(default=0)
+    # Characters of text and chunks the last indexing stored; the workspace's totals of
+    # both are held to its plan (usage.plans.knowledge_allowance).
+    char_count = models.PositiveBigIntegerField(default=0)
     chunk_count = models.PositiveIntegerField(default=0)
     indexed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
