@@ -221,6 +221,18 @@ KNOWLEDGE_EXTRACT_TIMEOUT_SECONDS = env_float("KNOWLEDGE_EXTRACT_TIMEOUT_SECONDS
 KNOWLEDGE_EXTRACT_MEMORY_BYTES = env_int(
     "KNOWLEDGE_EXTRACT_MEMORY_BYTES", 1024 * 1024 * 1024, minimum=256 * 1024 * 1024
 )
+# An ingestion still INDEXING after this long is taken back by the worker's tick (its worker
+# died or hung) and queued again, at most KNOWLEDGE_INGEST_MAX_ATTEMPTS claims in all. A
+# healthy one takes at most the crawl's and the extraction's time plus chunking and storing.
+_INGEST_WORK_SECONDS = CRAWL_TIMEOUT_SECONDS + KNOWLEDGE_EXTRACT_TIMEOUT_SECONDS
+KNOWLEDGE_INGEST_LEASE_SECONDS = env_float("KNOWLEDGE_INGEST_LEASE_SECONDS", _INGEST_WORK_SECONDS + 180.0)
+if KNOWLEDGE_INGEST_LEASE_SECONDS <= _INGEST_WORK_SECONDS:
+    raise ConfigError(
+        f"KNOWLEDGE_INGEST_LEASE_SECONDS={KNOWLEDGE_INGEST_LEASE_SECONDS:g} must be longer than "
+        f"CRAWL_TIMEOUT_SECONDS + KNOWLEDGE_EXTRACT_TIMEOUT_SECONDS ({_INGEST_WORK_SECONDS:g}): "
+        "a slow but healthy ingestion would be taken back and run twice"
+    )
+KNOWLEDGE_INGEST_MAX_ATTEMPTS = env_int("KNOWLEDGE_INGEST_MAX_ATTEMPTS", 3, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = KNOWLEDGE_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -8,18 +8,21 @@ transaction, which is how every process's search index learns it is stale.
 Bounds: one source is held to the extraction caps (:class:`ExtractLimits`), and a
 workspace's sources together to its plan's characters and chunks
 (:func:`usage.plans.knowledge_allowance`); over a cap, the source fails saying which.
+A job's claim on a source is a lease: a claim older than KNOWLEDGE_INGEST_LEASE_SECONDS
+(the worker died or hung) is taken back by :func:`reclaim_stalled_sources`.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Workspace
@@ -131,7 +134,10 @@ def add_url_source(
 def reindex_source(source: KnowledgeSource) -> None:
     """Queue the source for indexing again; its current chunks serve searches until then."""
     with transaction.atomic():
-        KnowledgeSource.objects.filter(pk=source.pk).update(status=KnowledgeSource.Status.QUEUED, error="")
+        # The owner asking again gets a fresh set of attempts.
+        KnowledgeSource.objects.filter(pk=source.pk).update(
+            status=KnowledgeSource.Status.QUEUED, error="", attempts=0
+        )
         _enqueue_on_commit(source.pk)
     source.status = KnowledgeSource.Status.QUEUED
     source.error = ""
@@ -150,16 +156,23 @@ def delete_source(source: KnowledgeSource) -> None:
 
 
 def ingest_source(source_id: int) -> None:
-    """The ingestion job: extract, chunk and store a QUEUED source's chunks. Never raises.
+    """The ingestion job: extract, chunk and store a QUEUED source's chunks. Never raises
+    (an Exception, that is: a worker that dies leaves its claim to the lease).
 
     Claims the source (QUEUED → INDEXING) with a conditional update, so a job that two
     workers see runs once; a source that is no longer QUEUED is left alone. Ends READY,
     or FAILED with ``error`` saying why (a generic reason for unexpected errors, which
-    are logged with their traceback).
+    are logged with their traceback). A job whose claim was taken back meanwhile
+    (:func:`reclaim_stalled_sources`) changes nothing.
     """
+    # The claim's time is its token: only the job holding it may finish the source.
+    claimed_at = timezone.now()
     try:
         claimed = KnowledgeSource.objects.filter(pk=source_id, status=KnowledgeSource.Status.QUEUED).update(
-            status=KnowledgeSource.Status.INDEXING, error=""
+            status=KnowledgeSource.Status.INDEXING,
+            error="",
+            claimed_at=claimed_at,
+            attempts=F("attempts") + 1,
         )
         if not claimed:
             logger.info("knowledge source %s is gone or not queued; nothing to ingest", source_id)
@@ -175,13 +188,55 @@ def ingest_source(source_id: int) -> None:
         if not chunks:
             raise KnowledgeError("No text was found in this source.")
         _check_allowance(source.workspace.plan, chars=used.chars, chunks=used.chunks + len(chunks))
-        _store_chunks(source, chunks, content)
+        _store_chunks(source, chunks, content, claimed_at)
     except KnowledgeError as error:
         logger.info("knowledge source %s failed: %s", source_id, error)
-        _mark_failed(source_id, str(error))
+        _mark_failed(source_id, str(error), claimed_at)
     except Exception:
         logger.exception("knowledge source %s failed unexpectedly", source_id)
-        _mark_failed(source_id, GENERIC_FAILURE)
+        _mark_failed(source_id, GENERIC_FAILURE, claimed_at)
+
+
+def reclaim_stalled_sources(now: datetime | None = None) -> int:
+    """Take back the sources whose ingestion outlived its lease: its worker died or hung.
+
+    A source INDEXING for longer than KNOWLEDGE_INGEST_LEASE_SECONDS is queued again, or,
+    once it has been claimed KNOWLEDGE_INGEST_MAX_ATTEMPTS times, FAILED with the reason.
+    Conditional updates take each back once however many ticks run at the same time.
+    The worker's periodic tick calls this. Returns how many sources were taken back.
+    """
+    lease = settings.KNOWLEDGE_INGEST_LEASE_SECONDS
+    taken_back = 0
+    for source_id, claimed_at, attempts in _stalled_claims(now or timezone.now(), lease):
+        if attempts >= settings.KNOWLEDGE_INGEST_MAX_ATTEMPTS:
+            reason = (
+                f"Indexing this source was interrupted {attempts} times before it finished (the "
+                f"worker stopped, or took longer than {_duration(lease)}). Try again; if it keeps "
+                "failing, check the worker log."
+            )
+            taken_back += _mark_failed(source_id, reason, claimed_at)
+            continue
+        with transaction.atomic():
+            requeued = (
+                KnowledgeSource.objects.filter(pk=source_id, status=KnowledgeSource.Status.INDEXING)
+                .filter(_claim(claimed_at))
+                .update(status=KnowledgeSource.Status.QUEUED)
+            )
+            if requeued:
+                logger.warning("knowledge source %s outlived its lease; queued again", source_id)
+                _enqueue_on_commit(source_id)
+                taken_back += 1
+    return taken_back
+
+
+def _stalled_claims(now: datetime, lease: float) -> list[tuple[int, datetime | None, int]]:
+    """(source id, claimed at, attempts) of the claims older than the lease."""
+    stalled = KnowledgeSource.objects.filter(
+        # No claim time: claimed before claims were timed, as old as can be.
+        Q(claimed_at__lt=now - timedelta(seconds=lease)) | Q(claimed_at__isnull=True),
+        status=KnowledgeSource.Status.INDEXING,
+    )
+    return list(stalled.values_list("pk", "claimed_at", "attempts"))
 
 
 # --- Helpers --------------------------------------------------------------------------------
@@ -281,12 +336,19 @@ def _check_allowance(plan: str, *, chars: int, chunks: int) -> None:
         )
 
 
-def _store_chunks(source: KnowledgeSource, chunks: list[TextChunk], content: _Content) -> None:
+def _store_chunks(
+    source: KnowledgeSource, chunks: list[TextChunk], content: _Content, claimed_at: datetime
+) -> None:
     with transaction.atomic():
         # Lock the row: a delete or another ingestion of the same source waits for us.
         locked = KnowledgeSource.objects.select_for_update().filter(pk=source.pk).first()
         if locked is None:
             return  # deleted while we were reading it
+        if locked.claimed_at != claimed_at or locked.status == KnowledgeSource.Status.FAILED:
+            # Our claim outlived its lease and was taken back (and perhaps given to
+            # another job): what we read is no longer wanted.
+            logger.info("knowledge source %s was taken back from this job; result dropped", source.pk)
+            return
         # Then the workspace row (in the order delete_source locks them): ingestions of one
         # workspace store one at a time, so two cannot both fit in the room left for one.
         workspace = Workspace.objects.select_for_update().get(pk=source.workspace_id)
@@ -314,6 +376,7 @@ def _store_chunks(source: KnowledgeSource, chunks: list[TextChunk], content: _Co
             "char_count": content.char_count,
             "chunk_count": len(chunks),
             "indexed_at": timezone.now(),
+            "attempts": 0,
         }
         # Re-queued while we worked (the owner asked again): stay QUEUED so the queued
         # job reads the source once more.
@@ -326,16 +389,25 @@ def _store_chunks(source: KnowledgeSource, chunks: list[TextChunk], content: _Co
         _bump_knowledge_version(source.workspace_id)
 
 
-def _mark_failed(source_id: int, reason: str) -> None:
+def _mark_failed(source_id: int, reason: str, claimed_at: datetime | None) -> bool:
+    """Fail the source if it is still INDEXING under the claim of ``claimed_at``; whether it did."""
     try:
         with transaction.atomic():
-            # Only the job that claimed the source records its failure; a source re-queued
+            # Only the holder of the claim records its failure; a source re-queued
             # meanwhile stays QUEUED for the next job.
-            failed = KnowledgeSource.objects.filter(
-                pk=source_id, status=KnowledgeSource.Status.INDEXING
-            ).update(status=KnowledgeSource.Status.FAILED, error=reason, chunk_count=0, char_count=0)
+            failed = (
+                KnowledgeSource.objects.filter(pk=source_id, status=KnowledgeSource.Status.INDEXING)
+                .filter(_claim(claimed_at))
+                .update(
+                    status=KnowledgeSource.Status.FAILED,
+                    error=reason,
+                    chunk_count=0,
+                    char_count=0,
+                    attempts=0,
+                )
+            )
             if not failed:
-                return
+                return False
             workspace_id = (
                 KnowledgeSource.objects.filter(pk=source_id).values_list("workspace_id", flat=True).first()
             )
@@ -343,8 +415,15 @@ def _mark_failed(source_id: int, reason: str) -> None:
             deleted, _ = Chunk.objects.filter(source_id=source_id).delete()
             if deleted and workspace_id is not None:
                 _bump_knowledge_version(workspace_id)
+            return True
     except Exception:
         logger.exception("could not record the failure of knowledge source %s", source_id)
+        return False
+
+
+def _claim(claimed_at: datetime | None) -> Q:
+    # Sources claimed before claims were timed have none.
+    return Q(claimed_at=claimed_at) if claimed_at is not None else Q(claimed_at__isnull=True)
 
 
 def _bump_knowledge_version(workspace_id: int) -> None:
@@ -368,3 +447,9 @@ def _clean_title(title: str) -> str:
 
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 120:
+        return f"{seconds / 60:g} minutes"
+    return f"{seconds:g} seconds"
