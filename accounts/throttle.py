@@ -124,7 +124,9 @@ def _scoped(identifiers: tuple[str, ...]) -> tuple[str, ...]:
 def _seconds_until_free(item: RateLimitItem, identifiers: tuple[str, ...]) -> int:
     """Until the oldest attempt in the window leaves it (at least one second)."""
     stats = _limiter().get_window_stats(item, *identifiers)
-    return max(1, math.ceil(stats.reset_time - time.time()))
+    # Redis keeps the window's timestamps to about 0.1 ms: without the rounding, an exact
+    # 300 s could read 300.00001 and be told as 6 minutes.
+    return max(1, math.ceil(round(stats.reset_time - time.time(), 2)))
 
 
 def _digest(value: str) -> str:
