@@ -113,10 +113,9 @@ def _post_to_discord(message: Message) -> str:
     """Post in the conversation's channel through the server's bot (a REST-only discord.py
     client, as /ask answers are). A reply to the member's latest message, so it reads as an
     answer to them: it pings that member only, never @everyone or roles. Returns its id."""
-    from integrations.discordbot.gateway import ClientPort
     from integrations.discordbot.models import DiscordServer
-    from integrations.discordbot.port import DiscordActionError
-    from integrations.discordbot.responder import REST_CLIENTS
+    from integrations.discordbot.ports import REST_CLIENTS, ClientPort
+    from pipeline.port import ActionError
 
     conversation = message.conversation
     server = (
@@ -142,7 +141,7 @@ def _post_to_discord(message: Message) -> str:
             if answered:
                 return await port.reply(channel_id, answered, text)
             return await port.send(channel_id, text)
-        except DiscordActionError as exc:
+        except ActionError as exc:
             if exc.status in REFUSALS:
                 raise Undeliverable(str(exc.status)) from exc
             raise

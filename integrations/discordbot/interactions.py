@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from integrations.discordbot.models import BotApplication, DiscordServer, Interaction
 from integrations.discordbot.pipeline import NOT_THIS_BOT, AskRequest, handle_ask
-from integrations.discordbot.responder import REST_CLIENTS, InteractionResponder
+from integrations.discordbot.ports import REST_CLIENTS, InteractionResponder
 from integrations.discordbot.servers import ServerSettings
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from assistant import answering
 from assistant.providers.base import ModerationRequest, Provider, Verdict
 from integrations.discordbot import moderation_log
-from integrations.discordbot.port import DiscordActionError
+from pipeline.port import ActionError
 
 if TYPE_CHECKING:
     from integrations.discordbot.models import DiscordServer
@@ -121,7 +121,7 @@ NOTHING = ModerationResult()
 
 
 class ModerationPort(Protocol):
-    """Discord side effects of moderation; each raises ``DiscordActionError`` on failure."""
+    """Discord side effects of moderation; each raises ``ActionError`` on failure."""
 
     async def delete_message(self, channel_id: str, message_id: str) -> None: ...
 
@@ -301,7 +301,7 @@ async def _execute(
             await port.kick(message.guild_id, message.member_id, reason)
         elif action == "ban":
             await port.ban(message.guild_id, message.member_id, reason)
-    except DiscordActionError as error:
+    except ActionError as error:
         await log(action, FAILED, error.reason)
         return FAILED
     except Exception:

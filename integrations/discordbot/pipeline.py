@@ -1,7 +1,7 @@
 """The message pipeline: inbound → guard → moderate → trigger → answer → deliver → record.
 
 It never imports discord.py: it receives normalized messages and acts through a
-``DiscordPort``. The gateway calls ``wants()`` on every message (memory only, no I/O) and
+``ChannelPort``. The gateway calls ``wants()`` on every message (memory only, no I/O) and
 ``handle()`` only for messages that need work.
 """
 
@@ -35,10 +35,10 @@ from integrations.discordbot.moderation import (
     ModerationResult,
     moderate_message,
 )
-from integrations.discordbot.port import DiscordActionError, DiscordPort, InteractionPort
 from integrations.discordbot.rate_limits import answer_limits
 from integrations.discordbot.servers import ServerDirectory, ServerSettings
 from integrations.discordbot.text import split_message, strip_mention
+from pipeline.port import ActionError, ChannelPort, InteractionPort
 from usage.models import UsageEvent
 from usage.plans import plan_allows
 from usage.quota import LIMIT_NOTICE, release, reserve, should_notify_limit
@@ -144,7 +144,7 @@ class Pipeline:
         return False  # "/ask only": answers come through the slash command alone
 
     # --- the rest of the pipeline ------------------------------------------------------
-    async def handle(self, message: InboundMessage, port: DiscordPort) -> str:
+    async def handle(self, message: InboundMessage, port: ChannelPort) -> str:
         """Process one message; returns what happened (for logs, tests and benchmarks)."""
         if message.author_is_bot or message.author_id == message.bot_user_id:
             return "ignored:bot"
@@ -185,7 +185,7 @@ class Pipeline:
         limited = await answer_limits().check(message.guild_id, message.channel_id, message.author_id)
         if limited is not None:
             if limited.notify:
-                with contextlib.suppress(DiscordActionError):
+                with contextlib.suppress(ActionError):
                     await port.reply(
                         str(message.channel_id), str(message.message_id), limited.notice(message.author_name)
                     )
@@ -196,7 +196,7 @@ class Pipeline:
             if quota.reason == "limit" and await db(should_notify_limit)(
                 server.workspace_id, message.guild_id, message.channel_id
             ):
-                with contextlib.suppress(DiscordActionError):
+                with contextlib.suppress(ActionError):
                     await port.reply(str(message.channel_id), str(message.message_id), LIMIT_NOTICE)
             return f"quota:{quota.reason}"
         outcome = await self._answer(server, message, question, port, history)
@@ -266,7 +266,7 @@ class Pipeline:
         server: ServerSettings,
         message: InboundMessage,
         question: str,
-        port: DiscordPort,
+        port: ChannelPort,
         history: list[Turn] | None,
     ) -> str:
         assert server.workspace_id is not None
@@ -294,7 +294,7 @@ class Pipeline:
         text = turn.reply_text()
         try:
             await self._deliver(port, message, text)
-        except DiscordActionError as exc:
+        except ActionError as exc:
             log.warning("could not reply in guild %s: %s", message.guild_id, exc.reason)
             await db(record_server_error)(str(message.guild_id), f"Could not reply: {exc.reason}")
             return "failed:deliver"
@@ -304,7 +304,7 @@ class Pipeline:
         return _outcome(answer)
 
     @staticmethod
-    async def _deliver(port: DiscordPort, message: InboundMessage, text: str) -> None:
+    async def _deliver(port: ChannelPort, message: InboundMessage, text: str) -> None:
         first, *rest = split_message(text)
         await port.reply(str(message.channel_id), str(message.message_id), first)
         for piece in rest:
@@ -406,7 +406,7 @@ async def _ask_answer(
         await port.edit_response(first)
         for piece in rest:
             await port.follow_up(piece)
-    except DiscordActionError as exc:
+    except ActionError as exc:
         log.warning("could not answer /ask %s: %s", ask.interaction_id, exc.reason)
         return "failed:deliver"
     await db(_record_answer)(

@@ -47,7 +47,7 @@ from integrations.discordbot.models import (
     ProactiveFrequency,
     ProactivePost,
 )
-from integrations.discordbot.responder import NO_MENTIONS, REST_CLIENTS
+from integrations.discordbot.ports import NO_MENTIONS, REST_CLIENTS
 from usage.actions import record_usage
 from usage.plans import plan_allows
 from usage.quota import release, reserve

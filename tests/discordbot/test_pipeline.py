@@ -11,7 +11,7 @@ from assistant.providers.base import Answer, Passage
 from conversations.models import Conversation, Message
 from integrations.discordbot.models import BotApplication, DiscordServer
 from integrations.discordbot.pipeline import InboundMessage, Pipeline
-from integrations.discordbot.port import DiscordActionError
+from integrations.discordbot.ports import DiscordActionError
 from integrations.discordbot.servers import ServerDirectory
 
 pytestmark = pytest.mark.django_db(transaction=True)

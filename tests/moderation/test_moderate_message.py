@@ -18,7 +18,7 @@ from integrations.discordbot.moderation import (
     ModerationSettings,
     moderate_message,
 )
-from integrations.discordbot.port import DiscordActionError
+from integrations.discordbot.ports import DiscordActionError
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,4 +1,6 @@
-"""discord.py adapters for answering interactions, shared by the gateway and the worker."""
+"""The Discord adapters of the core's ports, over discord.py, shared by the gateway and the
+worker: ``ClientPort`` (messages and moderation actions), ``InteractionResponder`` (an
+/ask's response) and the worker's REST-only clients (``REST_CLIENTS``)."""
 
 from __future__ import annotations
 
@@ -7,17 +9,92 @@ import hashlib
 import logging
 import threading
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import discord
 from discord.http import handle_message_parameters
 from discord.webhook.async_ import async_context
 
-from integrations.discordbot.port import DiscordActionError
+from pipeline.port import ActionError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+# Replies may ping the member being answered; nothing else ever pings anyone.
+REPLY_MENTIONS = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=True)
 NO_MENTIONS = discord.AllowedMentions.none()
+# A moderation warning names the member it warns (and only users: never roles/everyone).
+WARNING_MENTIONS = discord.AllowedMentions(everyone=False, users=True, roles=False)
+
+
+class DiscordActionError(ActionError):
+    """Discord refused or failed an action; ``reason`` is plain words for the owner."""
+
+
+def describe_http_error(exc: discord.HTTPException) -> str:
+    if isinstance(exc, discord.Forbidden):
+        return f"the bot lacks a permission in that channel or server ({exc.text or 'Forbidden'})"
+    if isinstance(exc, discord.NotFound):
+        return f"the channel or message no longer exists ({exc.text or 'Not Found'})"
+    return f"Discord answered HTTP {exc.status}: {exc.text or exc}"
+
+
+class ClientPort:
+    """ChannelPort and ModerationPort over any logged-in discord.py client (gateway or
+    REST-only)."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def reply(self, channel_id: str, message_id: str, text: str) -> str:
+        reference = discord.MessageReference(
+            message_id=int(message_id), channel_id=int(channel_id), fail_if_not_exists=False
+        )
+        options = {
+            "allowed_mentions": REPLY_MENTIONS,
+            "message_reference": reference.to_message_reference_dict(),
+        }
+        return await self._post(channel_id, text, **options)
+
+    async def send(self, channel_id: str, text: str) -> str:
+        return await self._post(channel_id, text, allowed_mentions=NO_MENTIONS)
+
+    async def delete_message(self, channel_id: str, message_id: str) -> None:
+        await self._act(self.client.http.delete_message(int(channel_id), int(message_id)))
+
+    async def warn(self, channel_id: str, text: str) -> str:
+        return await self._post(channel_id, text, allowed_mentions=WARNING_MENTIONS)
+
+    async def timeout(self, guild_id: str, member_id: str, seconds: int, reason: str) -> None:
+        until = (discord.utils.utcnow() + timedelta(seconds=seconds)).isoformat()
+        edit = self.client.http.edit_member(
+            int(guild_id), int(member_id), reason=reason, communication_disabled_until=until
+        )
+        await self._act(edit)
+
+    async def kick(self, guild_id: str, member_id: str, reason: str) -> None:
+        await self._act(self.client.http.kick(int(member_id), int(guild_id), reason=reason))
+
+    async def ban(self, guild_id: str, member_id: str, reason: str) -> None:
+        await self._act(self.client.http.ban(int(member_id), int(guild_id), 0, reason=reason))
+
+    @staticmethod
+    async def _act(request: Awaitable[Any]) -> None:
+        try:
+            await request
+        except discord.HTTPException as exc:
+            raise DiscordActionError(describe_http_error(exc), status=exc.status) from exc
+
+    async def _post(self, channel_id: str, text: str, **options: Any) -> str:
+        # discord.py's HTTP client (its rate limits and retries) without building a
+        # Message object from the response: we only need the new id.
+        params = handle_message_parameters(content=text, **options)
+        try:
+            sent = await self.client.http.send_message(int(channel_id), params=params)
+        except discord.HTTPException as exc:
+            raise DiscordActionError(describe_http_error(exc), status=exc.status) from exc
+        return str(sent["id"])
 
 
 def _reason(exc: discord.HTTPException) -> str:
