@@ -66,9 +66,9 @@ def main(n: int = 20000) -> dict[str, float]:
     from django.db import connection
 
     from integrations.discordbot.gateway import GuildmindBot
-    from integrations.discordbot.moderation import ModerationSettings
     from integrations.discordbot.pipeline import Pipeline
     from integrations.discordbot.servers import ServerDirectory, ServerSettings
+    from moderation.decision import ModerationSettings
 
     servers = ServerDirectory()
     servers.by_guild[GUILD_ID] = ServerSettings(

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "assistant",
     "conversations",
     "usage",
+    "moderation",
     "integrations.discordbot",
 ]
 

@@ -17,7 +17,6 @@ from integrations.discordbot.actions import (
 from integrations.discordbot.channel_memory import Seen
 from integrations.discordbot.commands import ASK_COMMAND
 from integrations.discordbot.interactions import ASK, claim_gateway_interaction, finish_interaction
-from integrations.discordbot.moderation import BotFacts, MemberFacts
 from integrations.discordbot.pipeline import (
     NOT_THIS_BOT,
     AskRequest,
@@ -28,6 +27,7 @@ from integrations.discordbot.pipeline import (
 )
 from integrations.discordbot.ports import NO_MENTIONS, ClientPort, InteractionResponder, describe_http_error
 from integrations.discordbot.servers import ServerDirectory
+from moderation.safety import BotFacts, MemberFacts
 
 log = logging.getLogger(__name__)
 

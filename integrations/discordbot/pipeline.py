@@ -27,17 +27,12 @@ from conversations.actions import Place
 from guildmind.db import write_transaction
 from integrations.discordbot.actions import record_server_error
 from integrations.discordbot.channel_memory import ChannelMemory, Seen
-from integrations.discordbot.moderation import (
-    BotFacts,
-    MemberFacts,
-    ModeratedMessage,
-    ModerationPort,
-    ModerationResult,
-    moderate_message,
-)
 from integrations.discordbot.rate_limits import answer_limits
 from integrations.discordbot.servers import ServerDirectory, ServerSettings
 from integrations.discordbot.text import split_message, strip_mention
+from moderation.actions import ModeratedMessage, ModerationResult, moderate_message
+from moderation.port import ModerationPort
+from moderation.safety import BotFacts, MemberFacts
 from pipeline.port import ActionError, ChannelPort, InteractionPort
 from usage.models import UsageEvent
 from usage.plans import plan_allows

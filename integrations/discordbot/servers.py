@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from conversations.models import TAKEOVER_IDLE, Conversation
 from integrations.discordbot.models import DiscordServer
-from integrations.discordbot.moderation import ModerationSettings
+from moderation.decision import ModerationSettings
 
 
 @dataclass(frozen=True, slots=True)

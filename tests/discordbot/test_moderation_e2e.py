@@ -16,7 +16,8 @@ from devtools.discord_simulator import Call
 from devtools.discord_simulator import permissions as perms
 from devtools.discord_simulator.gateway import GUILDS
 from devtools.discord_simulator.payloads import role_payload
-from integrations.discordbot.models import DiscordServer, ModerationEntry
+from integrations.discordbot.models import DiscordServer
+from moderation.models import ModerationEntry
 from tests.discordbot.conftest import APP_ID, Running
 
 pytestmark = pytest.mark.django_db(transaction=True)
