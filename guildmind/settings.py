@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "conversations",
     "usage",
     "moderation",
+    "proactive",
     "integrations.discordbot",
 ]
 

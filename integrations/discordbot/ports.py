@@ -1,6 +1,7 @@
 """The Discord adapters of the core's ports, over discord.py, shared by the gateway and the
 worker: ``ClientPort`` (messages and moderation actions), ``InteractionResponder`` (an
-/ask's response) and the worker's REST-only clients (``REST_CLIENTS``)."""
+/ask's response), ``ProactivePoster`` (a server's proactive posts) and the worker's
+REST-only clients (``REST_CLIENTS``)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
+import aiohttp
 import discord
 from discord.http import handle_message_parameters
 from discord.webhook.async_ import async_context
 
+from integrations.discordbot.models import DiscordServer
 from pipeline.port import ActionError
 
 log = logging.getLogger(__name__)
@@ -26,6 +29,8 @@ REPLY_MENTIONS = discord.AllowedMentions(everyone=False, users=False, roles=Fals
 NO_MENTIONS = discord.AllowedMentions.none()
 # A moderation warning names the member it warns (and only users: never roles/everyone).
 WARNING_MENTIONS = discord.AllowedMentions(everyone=False, users=True, roles=False)
+# Text channels and announcement channels.
+POSTABLE_CHANNEL_TYPES = (0, 5)
 
 
 class DiscordActionError(ActionError):
@@ -177,3 +182,63 @@ async def _call(work: Callable[[], Awaitable[Any]]) -> Any:
 
 
 REST_CLIENTS = RestClients()
+
+
+class ProactivePoster:
+    """ProactivePort of a server's bot, over the worker's REST-only clients."""
+
+    def __init__(self, server: DiscordServer) -> None:
+        self.guild_id = server.guild_id
+        self.application_id = server.application.application_id
+        self.token = server.application.bot_token
+
+    def run(self, work: Callable[[], Awaitable[None]], *, timeout: float) -> None:
+        try:
+            REST_CLIENTS.run(work, timeout=timeout)
+        except discord.LoginFailure as exc:
+            raise DiscordActionError(
+                "Discord refused the bot's token. Check the bot in the Discord setup page."
+            ) from exc
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise DiscordActionError(
+                f"Could not reach Discord ({exc or type(exc).__name__}). It is tried again later."
+            ) from exc
+
+    async def find_channel(self, name: str) -> str:
+        client = await REST_CLIENTS.client(self.application_id, self.token)
+        wanted = name.strip().lstrip("#").strip().lower()
+        try:
+            channels: list[Any] = list(await client.http.get_all_guild_channels(int(self.guild_id)))
+        except discord.HTTPException as exc:
+            raise DiscordActionError(
+                "The bot could not list the server's channels: " + _discord_said(exc) + "."
+                " It may have been removed from the server."
+            ) from exc
+        postable = [c for c in channels if c.get("type") in POSTABLE_CHANNEL_TYPES]
+        for channel in postable:
+            if str(channel.get("name", "")).lower() == wanted:
+                return str(channel["id"])
+        listed = ", ".join(f"#{c.get('name')}" for c in postable[:10]) or "none"
+        raise DiscordActionError(
+            f"There is no text channel named #{wanted} in the server (its text channels: {listed}). "
+            "Create it in Discord, or change the channel name in the server's proactive settings."
+        )
+
+    async def post(self, channel_id: str, channel_name: str, text: str) -> str:
+        client = await REST_CLIENTS.client(self.application_id, self.token)
+        params = handle_message_parameters(content=text, allowed_mentions=NO_MENTIONS)
+        try:
+            message: Any = await client.http.send_message(int(channel_id), params=params)
+        except discord.Forbidden as exc:
+            raise DiscordActionError(
+                f"The bot may not post in #{channel_name}: {_discord_said(exc)}. In Discord, give the "
+                "bot's role View Channel and Send Messages in that channel."
+            ) from exc
+        except discord.HTTPException as exc:
+            raise DiscordActionError(f"Posting in #{channel_name} failed: {_discord_said(exc)}.") from exc
+        return str(message["id"])
+
+
+def _discord_said(exc: discord.HTTPException) -> str:
+    detail = exc.text or exc.response.reason or ""
+    return f"Discord answered {exc.status}" + (f" ({detail})" if detail else "")
