@@ -292,6 +292,26 @@ CRAWL_ALLOW_PRIVATE = env_bool("CRAWL_ALLOW_PRIVATE", False)
 CRAWL_MAX_PAGES = env_int("CRAWL_MAX_PAGES", 50, minimum=1)
 CRAWL_MAX_BYTES = env_int("CRAWL_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 CRAWL_TIMEOUT_SECONDS = env_float("CRAWL_TIMEOUT_SECONDS", 60.0, minimum=1.0)
+# What reading one source may produce and spend (knowledge/extract.py, isolation.py).
+KNOWLEDGE_MAX_PDF_PAGES = env_int("KNOWLEDGE_MAX_PDF_PAGES", 2000, minimum=1)
+KNOWLEDGE_MAX_SOURCE_CHARS = env_int("KNOWLEDGE_MAX_SOURCE_CHARS", 5_000_000, minimum=1)
+KNOWLEDGE_MAX_UNCOMPRESSED_BYTES = env_int("KNOWLEDGE_MAX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024, minimum=1)
+KNOWLEDGE_EXTRACT_TIMEOUT_SECONDS = env_float("KNOWLEDGE_EXTRACT_TIMEOUT_SECONDS", 60.0, minimum=1.0)
+KNOWLEDGE_EXTRACT_MEMORY_BYTES = env_int(
+    "KNOWLEDGE_EXTRACT_MEMORY_BYTES", 1024 * 1024 * 1024, minimum=256 * 1024 * 1024
+)
+# An ingestion still INDEXING after this long is taken back by the worker's tick (its worker
+# died or hung) and queued again, at most KNOWLEDGE_INGEST_MAX_ATTEMPTS claims in all. A
+# healthy one takes at most the crawl's and the extraction's time plus chunking and storing.
+_INGEST_WORK_SECONDS = CRAWL_TIMEOUT_SECONDS + KNOWLEDGE_EXTRACT_TIMEOUT_SECONDS
+KNOWLEDGE_INGEST_LEASE_SECONDS = env_float("KNOWLEDGE_INGEST_LEASE_SECONDS", _INGEST_WORK_SECONDS + 180.0)
+if KNOWLEDGE_INGEST_LEASE_SECONDS <= _INGEST_WORK_SECONDS:
+    raise ConfigError(
+        f"KNOWLEDGE_INGEST_LEASE_SECONDS={KNOWLEDGE_INGEST_LEASE_SECONDS:g} must be longer than "
+        f"CRAWL_TIMEOUT_SECONDS + KNOWLEDGE_EXTRACT_TIMEOUT_SECONDS ({_INGEST_WORK_SECONDS:g}): "
+        "a slow but healthy ingestion would be taken back and run twice"
+    )
+KNOWLEDGE_INGEST_MAX_ATTEMPTS = env_int("KNOWLEDGE_INGEST_MAX_ATTEMPTS", 3, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = KNOWLEDGE_MAX_UPLOAD_BYTES + 1024 * 1024
 # The largest request body the web process reads on any URL, refused by its Content-Length
 # or as soon as more arrives, before Django spools it to disk (guildmind/bodylimit.py).
@@ -350,6 +370,20 @@ PLAN_MESSAGES = {
     "starter": env_int("PLAN_STARTER_MESSAGES", 2500, minimum=0),
     "standard": env_int("PLAN_STANDARD_MESSAGES", 15000, minimum=0),
     "pro": env_int("PLAN_PRO_MESSAGES", 50000, minimum=0),
+}
+# The most text a workspace's knowledge base may hold, in characters and in chunks
+# ("passages"; about one per 700 characters of prose, more for short FAQ entries).
+PLAN_KNOWLEDGE_CHARS = {
+    "free": env_int("PLAN_FREE_KNOWLEDGE_CHARS", 1_000_000, minimum=0),
+    "starter": env_int("PLAN_STARTER_KNOWLEDGE_CHARS", 5_000_000, minimum=0),
+    "standard": env_int("PLAN_STANDARD_KNOWLEDGE_CHARS", 15_000_000, minimum=0),
+    "pro": env_int("PLAN_PRO_KNOWLEDGE_CHARS", 40_000_000, minimum=0),
+}
+PLAN_KNOWLEDGE_CHUNKS = {
+    "free": env_int("PLAN_FREE_KNOWLEDGE_CHUNKS", 2_500, minimum=0),
+    "starter": env_int("PLAN_STARTER_KNOWLEDGE_CHUNKS", 12_500, minimum=0),
+    "standard": env_int("PLAN_STANDARD_KNOWLEDGE_CHUNKS", 37_500, minimum=0),
+    "pro": env_int("PLAN_PRO_KNOWLEDGE_CHUNKS", 100_000, minimum=0),
 }
 PLAN_PRICES = {
     "free": 0,

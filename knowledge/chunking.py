@@ -12,6 +12,7 @@ question.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.providers.base import HEADING_SEPARATOR
@@ -49,11 +50,14 @@ def chunk_text(
     root_heading: str = "",
     target_chars: int = 800,
     overlap_chars: int = 120,
+    max_chunks: int | None = None,
 ) -> list[TextChunk]:
     """Chunks of ``text`` in document order; ``root_heading`` prefixes every heading path.
 
     ``text`` uses markdown ``#`` headings (what :mod:`knowledge.extract` produces).
-    Returns an empty list when there is no text outside headings.
+    Returns an empty list when there is no text outside headings. With ``max_chunks``,
+    stops as soon as it has one chunk more than that (the caller refuses the source): a
+    text with a heading on every other line would otherwise make hundreds of thousands.
     """
     chunks: list[TextChunk] = []
     for path, body in _sections(text):
@@ -61,22 +65,16 @@ def chunk_text(
         pieces = _pieces(body, target_chars)
         for chunk_body in _pack(pieces, target_chars, overlap_chars):
             chunks.append(TextChunk(heading=heading, text=chunk_body, url=url))
+            if max_chunks is not None and len(chunks) > max_chunks:
+                return chunks
     return chunks
 
 
-def _sections(text: str) -> list[tuple[tuple[str, ...], str]]:
+def _sections(text: str) -> Iterator[tuple[tuple[str, ...], str]]:
     """(heading path, body) for every run of text between headings; empty bodies dropped."""
-    sections: list[tuple[tuple[str, ...], str]] = []
     stack: list[tuple[int, str]] = []
     body: list[str] = []
     in_fence = False
-
-    def flush() -> None:
-        content = "\n".join(body).strip()
-        if content:
-            sections.append((tuple(title for _, title in stack), content))
-        body.clear()
-
     for line in text.split("\n"):
         if _FENCE_LINE.match(line):
             in_fence = not in_fence
@@ -84,13 +82,17 @@ def _sections(text: str) -> list[tuple[tuple[str, ...], str]]:
         if match is None:
             body.append(line)
             continue
-        flush()
+        content = "\n".join(body).strip()
+        if content:
+            yield tuple(title for _, title in stack), content
+        body.clear()
         level = len(match.group(1))
         while stack and stack[-1][0] >= level:
             stack.pop()
         stack.append((level, " ".join(match.group(2).split())))
-    flush()
-    return sections
+    content = "\n".join(body).strip()
+    if content:
+        yield tuple(title for _, title in stack), content
 
 
 def _heading_label(root_heading: str, path: tuple[str, ...]) -> str:

@@ -11,7 +11,10 @@ lifts the address check for operators who want their intranet crawled.
 
 Caps: ``CRAWL_MAX_PAGES`` pages, ``CRAWL_MAX_BYTES`` bytes read in all (bodies are
 streamed and reading stops at the cap), ``CRAWL_TIMEOUT_SECONDS`` for the whole crawl.
-Only HTML, plain text and (for sitemaps) XML are read.
+Only HTML, plain text and (for sitemaps) XML are read. The pages' text is held to the
+caps of one source (:class:`ExtractLimits`): characters in all, and time spent turning
+HTML into text, which runs in a child process (:mod:`knowledge.isolation`) because a
+few megabytes of hostile HTML keep an HTML parser busy for many seconds.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ import httpx
 from django.conf import settings
 from lxml import etree
 
-from knowledge.errors import KnowledgeError
-from knowledge.extract import extract_html, extract_plain_text
+from knowledge.errors import KnowledgeError, SourceLimitError
+from knowledge.extract import ExtractLimits, extract_plain_text, too_much_text
+from knowledge.isolation import extract_html_isolated
 
 logger = logging.getLogger(__name__)
 
@@ -205,12 +209,21 @@ class _Fetched:
 
 
 class _Crawl:
-    """One crawl's client and budgets (time, bytes). Use as a context manager."""
+    """One crawl's client and budgets (time, bytes, characters). Use as a context manager.
 
-    def __init__(self, transport: httpx.BaseTransport | None) -> None:
+    ``subject`` names the source in errors ("this page", "the pages of this sitemap").
+    """
+
+    def __init__(
+        self, transport: httpx.BaseTransport | None, limits: ExtractLimits | None, subject: str
+    ) -> None:
         self.deadline = time.monotonic() + settings.CRAWL_TIMEOUT_SECONDS
         self.bytes_left = settings.CRAWL_MAX_BYTES
         self.bytes_read = 0
+        self.limits = limits or ExtractLimits.from_settings()
+        self.subject = subject
+        self.extract_seconds_left = self.limits.timeout_seconds
+        self.chars = 0
         self.client = httpx.Client(
             transport=_PinnedTransport(transport or httpx.HTTPTransport(retries=0)),
             follow_redirects=False,  # each hop is followed by hand, and checked
@@ -283,13 +296,28 @@ class _Crawl:
         self.bytes_read += len(body)
         return _Fetched(url=url, content_type=content_type, charset=response.charset_encoding, body=body)
 
-
-def _to_page(fetched: _Fetched) -> Page:
-    if fetched.content_type == "text/plain":
-        path = urlsplit(fetched.url).path.rstrip("/")
-        return Page(url=fetched.url, title=path.rsplit("/", 1)[-1] or fetched.url, text=_plain(fetched))
-    html = extract_html(fetched.body, encoding=fetched.charset)
-    return Page(url=fetched.url, title=html.title, text=html.text)
+    def to_page(self, fetched: _Fetched) -> Page:
+        """The fetched page's text, within what is left of the source's time and characters."""
+        if fetched.content_type == "text/plain":
+            path = urlsplit(fetched.url).path.rstrip("/")
+            page = Page(url=fetched.url, title=path.rsplit("/", 1)[-1] or fetched.url, text=_plain(fetched))
+        else:
+            started = time.monotonic()
+            try:
+                html = extract_html_isolated(
+                    fetched.body,
+                    encoding=fetched.charset,
+                    limits=self.limits,
+                    seconds=self.extract_seconds_left,
+                    subject=self.subject,
+                )
+            finally:
+                self.extract_seconds_left -= time.monotonic() - started
+            page = Page(url=fetched.url, title=html.title, text=html.text)
+        self.chars += len(page.text)
+        if self.chars > self.limits.max_chars:
+            raise too_much_text(self.subject, self.limits.max_chars)
+        return page
 
 
 def _plain(fetched: _Fetched) -> str:
@@ -304,20 +332,26 @@ def _plain(fetched: _Fetched) -> str:
 # --- Crawls ---------------------------------------------------------------------------------
 
 
-def crawl_page(url: str, *, transport: httpx.BaseTransport | None = None) -> CrawlResult:
-    """Fetch one web page. ``transport`` replaces the network in tests. Raises KnowledgeError."""
-    with _Crawl(transport) as crawl:
-        page = _to_page(crawl.fetch(url, PAGE_CONTENT_TYPES))
+def crawl_page(
+    url: str, *, transport: httpx.BaseTransport | None = None, limits: ExtractLimits | None = None
+) -> CrawlResult:
+    """Fetch one web page. ``transport`` replaces the network in tests; ``limits`` default
+    to the settings. Raises KnowledgeError."""
+    with _Crawl(transport, limits, "this page") as crawl:
+        page = crawl.to_page(crawl.fetch(url, PAGE_CONTENT_TYPES))
         return CrawlResult(pages=[page], bytes_read=crawl.bytes_read)
 
 
-def crawl_sitemap(url: str, *, transport: httpx.BaseTransport | None = None) -> CrawlResult:
+def crawl_sitemap(
+    url: str, *, transport: httpx.BaseTransport | None = None, limits: ExtractLimits | None = None
+) -> CrawlResult:
     """Fetch the pages a sitemap (or sitemap index) lists, within the crawl caps.
 
     Pages that cannot be read are skipped; KnowledgeError when the sitemap itself cannot
-    be read or no page could.
+    be read or no page could, SourceLimitError when the pages together pass a cap of
+    one source.
     """
-    with _Crawl(transport) as crawl:
+    with _Crawl(transport, limits, "the pages of this sitemap") as crawl:
         page_urls = _sitemap_page_urls(crawl, url)
         if not page_urls:
             raise KnowledgeError("This sitemap lists no pages.")
@@ -327,7 +361,9 @@ def crawl_sitemap(url: str, *, transport: httpx.BaseTransport | None = None) -> 
                 logger.info("crawl of %s stopped at its byte or time cap", url)
                 break
             try:
-                result.pages.append(_to_page(crawl.fetch(page_url, PAGE_CONTENT_TYPES)))
+                result.pages.append(crawl.to_page(crawl.fetch(page_url, PAGE_CONTENT_TYPES)))
+            except SourceLimitError:
+                raise
             except KnowledgeError as error:
                 result.skipped.append(f"{page_url}: {error}")
         result.bytes_read = crawl.bytes_read

@@ -9,3 +9,12 @@ class KnowledgeError(ValueError):
     ``str(error)`` is a complete sentence written for the dashboard ("This PDF could not be
     read: it is damaged or encrypted."); it is stored as the source's ``error``.
     """
+
+
+class SourceLimitError(KnowledgeError):
+    """A source is larger, or slower to read, than Guildmind allows (pages, characters,
+    unpacked bytes, time, memory, a workspace's totals).
+
+    The whole source fails with it: a sitemap does not skip past the page that hit a cap,
+    because the cap is the source's, not the page's.
+    """

@@ -28,8 +28,16 @@ class KnowledgeSource(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     error = models.TextField(blank=True)
     size_bytes = models.PositiveBigIntegerField(default=0)
+    # Characters of text and chunks the last indexing stored; the workspace's totals of
+    # both are held to its plan (usage.plans.knowledge_allowance).
+    char_count = models.PositiveBigIntegerField(default=0)
     chunk_count = models.PositiveIntegerField(default=0)
     indexed_at = models.DateTimeField(null=True, blank=True)
+    # The claim of the ingestion job at work (INDEXING): when it began, which is also how
+    # a job knows the claim is still its own, and how many claims this indexing has had.
+    # A claim older than KNOWLEDGE_INGEST_LEASE_SECONDS is taken back by the worker's tick.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

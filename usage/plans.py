@@ -60,6 +60,23 @@ def plan_allows(workspace: Workspace | str, feature: str) -> PlanCheck:
     return PlanCheck(False, f"{FEATURE_NAMES[feature]} needs the {plan_name(needed)} plan or above.")
 
 
+@dataclass(frozen=True)
+class KnowledgeAllowance:
+    """The most text a workspace's knowledge base may hold."""
+
+    chars: int
+    chunks: int
+
+
+def knowledge_allowance(plan: str) -> KnowledgeAllowance:
+    """Characters and chunks the knowledge base of a workspace on ``plan`` may hold in all
+    (an unknown plan has Free's)."""
+    plan = plan if plan in PLAN_ORDER else "free"
+    return KnowledgeAllowance(
+        chars=int(settings.PLAN_KNOWLEDGE_CHARS[plan]), chunks=int(settings.PLAN_KNOWLEDGE_CHUNKS[plan])
+    )
+
+
 def monthly_limit(plan: str) -> int:
     """Messages included in ``plan`` each calendar month (0 for an unknown plan)."""
     return int(settings.PLAN_MESSAGES.get(plan, 0))

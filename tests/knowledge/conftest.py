@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import struct
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,16 +17,23 @@ import pytest
 from knowledge import search
 
 
-def make_pdf(lines: list[str]) -> bytes:
-    """A minimal valid one-page PDF showing ``lines`` in Helvetica."""
+def make_pdf(lines: list[str], *, pages: int = 1, declared_pages: int | None = None) -> bytes:
+    """A minimal valid PDF showing ``lines`` in Helvetica.
+
+    ``pages`` > 1 lists the one page object that many times in the page tree (how a tiny
+    file claims thousands of pages); ``declared_pages`` is the /Count it states (a lie
+    when it differs from ``pages``).
+    """
 
     def escape(text: str) -> str:
         return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
     content = "BT /F1 12 Tf 72 720 Td 16 TL " + " ".join(f"({escape(line)}) Tj T*" for line in lines) + " ET"
+    kids = " ".join(["3 0 R"] * pages)
+    count = pages if declared_pages is None else declared_pages
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {count} >>",
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
         " /Resources << /Font << /F1 5 0 R >> >> >>",
         f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
@@ -55,6 +64,54 @@ def make_docx(blocks: list[tuple[str, str]]) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def make_docx_bomb(unpacked_bytes: int) -> bytes:
+    """A valid .docx whose document.xml is ``unpacked_bytes`` of one paragraph's text,
+    compressed about a thousandfold (150 MB unpacked is a 150 KB file)."""
+    from docx import Document
+
+    template = io.BytesIO()
+    Document().save(template)
+    head = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        b"<w:body><w:p><w:r><w:t>"
+    )
+    tail = b"</w:t></w:r></w:p></w:body></w:document>"
+    out = io.BytesIO()
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for info in source.infolist():
+            if info.filename != "word/document.xml":
+                bomb.writestr(info.filename, source.read(info.filename))
+                continue
+            # Written in slices, so the test never holds the unpacked document in memory.
+            with bomb.open("word/document.xml", "w", force_zip64=True) as member:
+                member.write(head)
+                left = unpacked_bytes - len(head) - len(tail)
+                block = b"refund " * 150_000
+                while left > 0:
+                    member.write(block[:left])
+                    left -= len(block)
+                member.write(tail)
+    return out.getvalue()
+
+
+def understate_zip_sizes(data: bytes, member: str, size: int) -> bytes:
+    """``data`` (a zip) with ``member``'s unpacked size stated as ``size`` in both its local
+    header and the central directory, as a zip bomb lying about itself would."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(member)
+    patched = bytearray(data)
+    struct.pack_into("<I", patched, info.header_offset + 22, size)  # local file header
+    name = member.encode()
+    at = patched.find(b"PK\x01\x02")
+    while at != -1:
+        name_length = struct.unpack_from("<H", patched, at + 28)[0]
+        if bytes(patched[at + 46 : at + 46 + name_length]) == name:
+            struct.pack_into("<I", patched, at + 24, size)  # central directory entry
+        at = patched.find(b"PK\x01\x02", at + 4)
+    return bytes(patched)
 
 
 @dataclass

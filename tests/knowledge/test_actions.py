@@ -188,7 +188,7 @@ def test_a_failed_reindex_removes_the_old_chunks(workspace: Any, monkeypatch: py
     source = _ready(add_text_source(workspace, title="T", text="Old text.", enqueue=False))
     reindex_source(source)
 
-    def unreadable(source: KnowledgeSource) -> Any:
+    def unreadable(source: KnowledgeSource, *args: Any) -> Any:
         raise KnowledgeError("Gone.")
 
     monkeypatch.setattr(actions, "_read_source", unreadable)
@@ -255,9 +255,9 @@ def test_a_source_requeued_during_ingestion_stays_queued(
     source = add_text_source(workspace, title="T", text="Text.", enqueue=False)
     read_source = actions._read_source
 
-    def read_then_requeue(reading: KnowledgeSource) -> Any:
+    def read_then_requeue(reading: KnowledgeSource, *args: Any) -> Any:
         KnowledgeSource.objects.filter(pk=reading.pk).update(status=KnowledgeSource.Status.QUEUED)
-        return read_source(reading)
+        return read_source(reading, *args)
 
     monkeypatch.setattr(actions, "_read_source", read_then_requeue)
     ingest_source(source.pk)
