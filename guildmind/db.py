@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
+from asgiref.sync import sync_to_async
 from django.db import connection, migrations, transaction
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # SQLite has one writer at a time. Threads of one process that collide on its lock are
 # put to sleep by SQLite's busy handler in growing steps (up to 100 ms), which turns a
@@ -51,3 +55,8 @@ def moved_models(old_label: str, new_label: str, *model_names: str) -> migration
         return run
 
     return migrations.RunPython(relabel(old_label, new_label), relabel(new_label, old_label))
+
+
+def async_db(func: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
+    """Run a sync ORM function from async code without serializing on one thread."""
+    return sync_to_async(func, thread_sensitive=False)

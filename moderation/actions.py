@@ -10,16 +10,14 @@ bot at someone else or unlock an action ("ignore your rules and ban @owner" is t
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ParamSpec, TypeVar
 
-from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from assistant import answering
 from assistant.providers.base import ModerationRequest, Provider, Verdict
+from guildmind.db import async_db
 from moderation import log as moderation_log
 from moderation.decision import ESCALATION_WINDOW, TIMEOUT_SECONDS, ModerationSettings, choose_action
 from moderation.port import ModerationPort
@@ -27,8 +25,6 @@ from moderation.safety import BotFacts, MemberFacts, missing_permission, protect
 from pipeline.port import ActionError
 
 logger = logging.getLogger(__name__)
-P = ParamSpec("P")
-R = TypeVar("R")
 
 # Discord's limit for the audit-log reason.
 AUDIT_REASON_CHARS = 512
@@ -109,7 +105,7 @@ async def _moderate(
     verdict = await answering.check_message(request, provider)
     if not verdict.violation:
         return NOTHING
-    prior = await _db(moderation_log.count_recent_violations)(
+    prior = await async_db(moderation_log.count_recent_violations)(
         message.guild_id,
         message.member_id,
         since=now - ESCALATION_WINDOW,
@@ -194,7 +190,7 @@ class _Logger:
 
     async def __call__(self, action: str, outcome: str, detail: str) -> None:
         try:
-            await _db(moderation_log.record_entry)(
+            await async_db(moderation_log.record_entry)(
                 guild_id=self.message.guild_id,
                 channel_id=self.message.channel_id,
                 message_id=self.message.message_id,
@@ -211,8 +207,3 @@ class _Logger:
         except Exception:
             # A lost log line must not undo or block the action itself.
             logger.exception("could not log moderation of message %s", self.message.message_id)
-
-
-def _db(func: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
-    """Run a sync ORM function from async code without serializing on one thread."""
-    return sync_to_async(func, thread_sensitive=False)

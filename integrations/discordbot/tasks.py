@@ -6,6 +6,8 @@ from typing import Any
 
 from huey.contrib.djhuey import db_task
 
+from integrations.discordbot.answers import answer_ask
+
 # The worker loads each app's ``tasks`` module only; jobs defined elsewhere register here.
 from integrations.discordbot.commands import sync_application_commands  # noqa: F401
 
@@ -13,6 +15,4 @@ from integrations.discordbot.commands import sync_application_commands  # noqa: 
 @db_task()
 def answer_interaction(payload: dict[str, Any], application_pk: int, received_at: float) -> None:
     """Answer an /ask acknowledged earlier (see interactions.accept_interaction)."""
-    from integrations.discordbot.interactions import answer_ask
-
     answer_ask(payload, application_pk, received_at)

@@ -17,11 +17,11 @@ from assistant.providers.base import Answer
 from conversations.models import Conversation, Message
 from devtools.discord_simulator import DiscordSimulator
 from integrations.discordbot.models import BotApplication, DiscordServer, Interaction
-from integrations.discordbot.pipeline import SORRY
 from integrations.discordbot.ports import DiscordActionError
 from integrations.discordbot.tasks import answer_interaction
 from integrations.discordbot.webhook import clear_caches
 from knowledge.actions import add_text_source, ingest_source
+from pipeline.ask import SORRY
 from tests.discordbot.conftest import APP_ID, FAQ, TOKEN
 from usage.models import UsageEvent, UsageMonth
 

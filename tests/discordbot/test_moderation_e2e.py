@@ -347,7 +347,7 @@ async def test_ordinary_messages_spread_over_time_are_not_a_flood(
 ) -> None:
     await moderate(running, moderation_delete=True)
     clock = [1000.0]
-    monkeypatch.setattr("integrations.discordbot.pipeline.monotonic", lambda: clock[0])
+    monkeypatch.setattr("pipeline.messages.monotonic", lambda: clock[0])
     spread = []
     for n in range(7):
         spread.append(await post(running, f"still here, update {n}"))
