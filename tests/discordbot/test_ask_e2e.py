@@ -20,7 +20,8 @@ from integrations.discordbot.models import BotApplication, DiscordServer, Intera
 from integrations.discordbot.ports import DiscordActionError
 from integrations.discordbot.tasks import answer_interaction
 from integrations.discordbot.webhook import clear_caches
-from knowledge.actions import add_text_source, ingest_source
+from knowledge.actions import add_text_source
+from knowledge.ingestion import ingest_source
 from pipeline.ask import SORRY
 from tests.discordbot.conftest import APP_ID, FAQ, TOKEN
 from usage.models import UsageEvent, UsageMonth
