@@ -12,7 +12,7 @@ from django.urls import reverse
 from huey.api import Task
 from huey.contrib.djhuey import db_task
 
-from conversations import live
+from conversations import delivery
 from conversations.models import Conversation, Message
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ POST_RETRY_DELAY = 3
 
 
 class Undeliverable(Exception):
-    """The message cannot be posted, now or later; ``code`` says why (see live.FAILURES)."""
+    """The message cannot be posted, now or later; ``code`` says why (see delivery.FAILURES)."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -77,7 +77,7 @@ def deliver(message_id: int, *, last_try: bool) -> None:
     undelivered with the reason, which the conversation page shows; any other failure is
     logged and raised (the job is retried)."""
     message = Message.objects.select_related("conversation").filter(pk=message_id).first()
-    if message is None or not live.claim_delivery(message_id):
+    if message is None or not delivery.claim_delivery(message_id):
         return  # gone, posted, failed, or being posted by another worker
     post = SENDERS.get(message.conversation.source)
     try:
@@ -86,17 +86,17 @@ def deliver(message_id: int, *, last_try: bool) -> None:
         platform_id = post(message)
     except Undeliverable as refused:
         log.warning("agent message %s cannot be posted: %s", message_id, refused.code)
-        live.mark_undelivered(message_id, refused.code)
+        delivery.mark_undelivered(message_id, refused.code)
         return
     except Exception:
-        live.release_delivery(message_id)
+        delivery.release_delivery(message_id)
         if last_try:
             log.exception("agent message %s was not posted; giving up", message_id)
-            live.mark_undelivered(message_id, "retries")
+            delivery.mark_undelivered(message_id, "retries")
             return
         log.warning("agent message %s was not posted; trying again", message_id, exc_info=True)
         raise
-    live.mark_delivered(message_id, platform_id)
+    delivery.mark_delivered(message_id, platform_id)
     log.info("agent message %s posted as %s", message_id, platform_id)
 
 
