@@ -18,14 +18,14 @@ from django.conf import settings
 from accounts.models import Workspace
 from assistant.providers.base import Answer, ModerationRequest, Passage, ReplyDecision, Turn, Verdict
 from integrations.discordbot.models import DiscordServer
-from integrations.discordbot.moderation import (
+from knowledge import search
+from moderation.decision import (
     LADDER,
     MAX_ESCALATION_STEPS,
     TIMEOUT_SECONDS,
     ModerationSettings,
     choose_action,
 )
-from knowledge import search
 
 # What Discord counts as mentions in a message's text: users, nicknames and roles
 # (the gateway passes len(raw_mentions) + len(raw_role_mentions)).

@@ -4,7 +4,6 @@ from django.contrib.auth import views as django_auth
 from django.urls import path
 
 from accounts import auth_views, views, workspace_settings
-from integrations.discordbot import dashboard
 
 urlpatterns = [
     path("", views.overview, name="home"),
@@ -20,8 +19,6 @@ urlpatterns = [
     path("knowledge/<int:source_id>/", views.knowledge_source, name="knowledge_source"),
     path("knowledge/<int:source_id>/reindex/", views.knowledge_reindex, name="knowledge_reindex"),
     path("knowledge/<int:source_id>/delete/", views.knowledge_delete, name="knowledge_delete"),
-    path("discord/servers/", dashboard.servers, name="discord_servers"),
-    path("discord/servers/<int:server_id>/moderation/", dashboard.moderation_log, name="moderation_log"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     # Django's LogoutView only accepts POST, so a link crafted elsewhere cannot sign anyone out.
     path("logout/", django_auth.LogoutView.as_view(), name="logout"),

@@ -66,9 +66,10 @@ def main(n: int = 20000) -> dict[str, float]:
     from django.db import connection
 
     from integrations.discordbot.gateway import GuildmindBot
-    from integrations.discordbot.moderation import ModerationSettings
-    from integrations.discordbot.pipeline import Pipeline
-    from integrations.discordbot.servers import ServerDirectory, ServerSettings
+    from integrations.discordbot.servers import ServerDirectory
+    from moderation.decision import ModerationSettings
+    from pipeline.messages import Pipeline
+    from pipeline.servers import ServerSettings
 
     servers = ServerDirectory()
     servers.by_guild[GUILD_ID] = ServerSettings(
@@ -91,6 +92,7 @@ def main(n: int = 20000) -> dict[str, float]:
             ban=False,
             dry_run=False,
         ),
+        source="discord",
     )
     bot = GuildmindBot(pipeline=Pipeline(servers), application_id="1")
     state = bot._connection

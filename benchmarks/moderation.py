@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from integrations.discordbot.moderation import ModeratedMessage
+    from moderation.actions import ModeratedMessage
 
 GUILD_ID, APP_ID = "760000000000000001", "760000000000000002"
 LIMIT_MS = 1.0
@@ -221,7 +221,7 @@ class RecordingPort:
 
 
 def _moderated(sample: Sample, index: int) -> ModeratedMessage:
-    from integrations.discordbot.moderation import ModeratedMessage
+    from moderation.actions import ModeratedMessage
 
     return ModeratedMessage(
         guild_id=GUILD_ID,
@@ -260,14 +260,10 @@ async def run(count: int = 10_000, warmup: int = 500) -> dict[str, float]:
     from assistant import answering
     from assistant.providers.base import ModerationRequest
     from assistant.providers.registry import get_provider
-    from integrations.discordbot.models import ModerationEntry
-    from integrations.discordbot.moderation import (
-        BotFacts,
-        MemberFacts,
-        ModerationSettings,
-        choose_action,
-        moderate_message,
-    )
+    from moderation.actions import moderate_message
+    from moderation.decision import ModerationSettings, choose_action
+    from moderation.models import ModerationEntry
+    from moderation.safety import BotFacts, MemberFacts
 
     await sync_to_async(_server)()
     settings = ModerationSettings(

@@ -12,7 +12,7 @@ from django.urls import reverse
 from huey.api import Task
 from huey.contrib.djhuey import db_task
 
-from conversations import live
+from conversations import delivery
 from conversations.models import Conversation, Message
 
 log = logging.getLogger(__name__)
@@ -54,13 +54,10 @@ def send_escalation_email(conversation_id: int) -> None:
 # An agent's message is chat: tried again soon, and not for long.
 POST_RETRIES = 5
 POST_RETRY_DELAY = 3
-POST_TIMEOUT_SECONDS = 30.0
-# Discord's answers that trying again cannot change.
-REFUSALS = {400, 401, 403, 404}
 
 
 class Undeliverable(Exception):
-    """The message cannot be posted, now or later; ``code`` says why (see live.FAILURES)."""
+    """The message cannot be posted, now or later; ``code`` says why (see delivery.FAILURES)."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -80,7 +77,7 @@ def deliver(message_id: int, *, last_try: bool) -> None:
     undelivered with the reason, which the conversation page shows; any other failure is
     logged and raised (the job is retried)."""
     message = Message.objects.select_related("conversation").filter(pk=message_id).first()
-    if message is None or not live.claim_delivery(message_id):
+    if message is None or not delivery.claim_delivery(message_id):
         return  # gone, posted, failed, or being posted by another worker
     post = SENDERS.get(message.conversation.source)
     try:
@@ -89,17 +86,17 @@ def deliver(message_id: int, *, last_try: bool) -> None:
         platform_id = post(message)
     except Undeliverable as refused:
         log.warning("agent message %s cannot be posted: %s", message_id, refused.code)
-        live.mark_undelivered(message_id, refused.code)
+        delivery.mark_undelivered(message_id, refused.code)
         return
     except Exception:
-        live.release_delivery(message_id)
+        delivery.release_delivery(message_id)
         if last_try:
             log.exception("agent message %s was not posted; giving up", message_id)
-            live.mark_undelivered(message_id, "retries")
+            delivery.mark_undelivered(message_id, "retries")
             return
         log.warning("agent message %s was not posted; trying again", message_id, exc_info=True)
         raise
-    live.mark_delivered(message_id, platform_id)
+    delivery.mark_delivered(message_id, platform_id)
     log.info("agent message %s posted as %s", message_id, platform_id)
 
 
@@ -109,46 +106,7 @@ def team_text(message: Message) -> str:
     return f"**{name} (team):** {message.text}"
 
 
-def _post_to_discord(message: Message) -> str:
-    """Post in the conversation's channel through the server's bot (a REST-only discord.py
-    client, as /ask answers are). A reply to the member's latest message, so it reads as an
-    answer to them: it pings that member only, never @everyone or roles. Returns its id."""
-    from integrations.discordbot.gateway import ClientPort
-    from integrations.discordbot.models import DiscordServer
-    from integrations.discordbot.port import DiscordActionError
-    from integrations.discordbot.responder import REST_CLIENTS
-
-    conversation = message.conversation
-    server = (
-        DiscordServer.objects.select_related("application")
-        .filter(guild_id=conversation.place_id, workspace_id=conversation.workspace_id, connected=True)
-        .first()
-    )
-    if server is None or not server.application.bot_token:
-        raise Undeliverable("gone")
-    app, channel_id, text = server.application, conversation.channel_id, team_text(message)
-    answered = (
-        conversation.messages.filter(
-            role=Message.Role.MEMBER, id__lt=message.pk, external_id__regex=r"^[0-9]+$"
-        )
-        .order_by("-id")
-        .values_list("external_id", flat=True)
-        .first()
-    )
-
-    async def work() -> str:
-        port = ClientPort(await REST_CLIENTS.client(app.application_id, app.bot_token))
-        try:
-            if answered:
-                return await port.reply(channel_id, answered, text)
-            return await port.send(channel_id, text)
-        except DiscordActionError as exc:
-            if exc.status in REFUSALS:
-                raise Undeliverable(str(exc.status)) from exc
-            raise
-
-    return REST_CLIENTS.run(work, timeout=POST_TIMEOUT_SECONDS)
-
-
-# How an agent's message reaches each source's members.
-SENDERS: dict[str, Callable[[Message], str]] = {"discord": _post_to_discord}
+# How an agent's message reaches each source's members: each channel's app registers its
+# sender when Django starts (Discord's: integrations.discordbot.agent_messages). A sender
+# returns the platform's id of the posted message, or raises Undeliverable.
+SENDERS: dict[str, Callable[[Message], str]] = {}

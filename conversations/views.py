@@ -27,7 +27,8 @@ from accounts.actions import get_workspace_for
 from accounts.models import Workspace
 from conversations import live
 from conversations.actions import agent_active, hand_back, record_agent_message, take_over
-from conversations.live import Delivery, Filters, Panel
+from conversations.delivery import Delivery, delivery_of
+from conversations.live import Filters, Panel
 from conversations.models import Conversation, Message
 from conversations.tasks import post_agent_message
 from integrations.discordbot.models import DiscordServer
@@ -170,7 +171,7 @@ class Line:
 
 
 def _line(message: Message) -> Line:
-    return Line(message, live.delivery_of(message))
+    return Line(message, delivery_of(message))
 
 
 def _conversation(request: HttpRequest, conversation_id: int) -> tuple[Workspace, Conversation]:

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "assistant",
     "conversations",
     "usage",
+    "moderation",
+    "proactive",
     "integrations.discordbot",
 ]
 

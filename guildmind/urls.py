@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("discord/", include("integrations.discordbot.urls")),
+    path("discord/", include("moderation.urls")),
+    path("discord/", include("proactive.urls")),
     path("conversations/", include("conversations.urls")),
     path("usage/", include("usage.urls")),
     path("", include("accounts.urls")),

@@ -18,9 +18,8 @@ the transaction commits and through the worker, so counting never waits for a ma
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -31,12 +30,12 @@ from django.utils import timezone
 from accounts.models import Workspace
 from guildmind.db import write_transaction
 from usage.models import LimitNotice, UsageEvent, UsageMonth
+from usage.months import month_of, warning_at
 from usage.plans import monthly_limit, plan_allows
+from usage.tasks import send_quota_email
 
 log = logging.getLogger(__name__)
 
-# The owners are warned when a month's usage reaches this share of the plan's messages.
-WARNING_PERCENT = 80
 # Members asking while the messages have run out are told at most this often per channel.
 LIMIT_NOTICE_EVERY = timedelta(hours=1)
 LIMIT_NOTICE = (
@@ -69,30 +68,6 @@ class Reservation:
 
     # Why it was refused, in plain words for the owner (dashboard, logs); "" when allowed.
     detail: str = ""
-
-
-# --- the month ---------------------------------------------------------------------------
-
-
-def month_of(now: datetime) -> date:
-    """The first day of ``now``'s calendar month in UTC."""
-    return now.astimezone(UTC).date().replace(day=1)
-
-
-def next_month(month: date) -> date:
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """The month's first instant and the next month's first instant, in UTC."""
-    start = datetime(month.year, month.month, 1, tzinfo=UTC)
-    end_day = next_month(month)
-    return start, datetime(end_day.year, end_day.month, 1, tzinfo=UTC)
-
-
-def warning_at(limit: int) -> int:
-    """How many messages of ``limit`` make WARNING_PERCENT (rounded up, at least 1)."""
-    return max(1, math.ceil(limit * WARNING_PERCENT / 100))
 
 
 # --- counting ----------------------------------------------------------------------------
@@ -270,8 +245,6 @@ def _claim_email(
 
 
 def _email_after_commit(workspace_id: int, month: date, threshold: str, used: int, limit: int) -> None:
-    from usage.tasks import send_quota_email
-
     def enqueue() -> None:
         send_quota_email(workspace_id, month.isoformat(), threshold, used, limit)
 

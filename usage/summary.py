@@ -10,8 +10,8 @@ from django.db.models.functions import TruncDate
 
 from accounts.models import Workspace
 from usage.models import UsageEvent, UsageMonth
+from usage.months import WARNING_PERCENT, month_bounds, month_of
 from usage.plans import PlanInfo, plan_info
-from usage.quota import WARNING_PERCENT, month_bounds, month_of
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from django.urls import reverse
 from huey.contrib.djhuey import db_task
 
 from accounts.models import Membership, Workspace
+from usage.months import WARNING_PERCENT, month_bounds
 from usage.plans import plan_name
-from usage.quota import WARNING_PERCENT, month_bounds
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.actions import get_workspace_for
+from usage.months import WARNING_PERCENT
 from usage.plans import FEATURE_NAMES, all_plans
-from usage.quota import WARNING_PERCENT
 from usage.summary import month_usage
 
 # The chart's drawing units (the SVG scales to the page's width).

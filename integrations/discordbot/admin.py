@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from integrations.discordbot.models import BotApplication, DiscordServer, Interaction, ModerationEntry
+from integrations.discordbot.models import BotApplication, DiscordServer, Interaction
 
 
 @admin.register(BotApplication)
@@ -19,19 +19,6 @@ class DiscordServerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ["connected", "response_mode", "moderation_enabled"]
     search_fields = ["name", "guild_id"]
     readonly_fields = ["guild_id", "application", "joined_at", "left_at", "last_error"]
-
-
-@admin.register(ModerationEntry)
-class ModerationEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["created_at", "server", "member_name", "action", "outcome", "rule"]
-    list_filter = ["action", "outcome"]
-    search_fields = ["member_id", "member_name", "message_text"]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Interaction)

@@ -15,11 +15,11 @@ import discord
 from huey.contrib.djhuey import db_task
 
 from integrations.discordbot.endpoints import configure_from_settings
-from integrations.discordbot.interactions import ASK
 from integrations.discordbot.models import BotApplication
 
 log = logging.getLogger(__name__)
 
+ASK = "ask"
 STRING_OPTION = 3
 CHAT_INPUT = 1
 GUILD_INSTALL = 0  # integration type: installed to a server (not to a user)

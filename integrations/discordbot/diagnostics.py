@@ -16,11 +16,10 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 from integrations.discordbot.install import ADMINISTRATOR, permission_names, server_permissions
-from integrations.discordbot.models import BotApplication, DiscordServer, ProactivePost
+from integrations.discordbot.models import BotApplication, DiscordServer
+from proactive.actions import LAST_ERROR_PREFIX as PROACTIVE_ERROR_PREFIX
+from proactive.models import ProactivePost
 
-# What integrations.discordbot.proactive puts before the errors it writes into last_error
-# (not imported from there: the dashboard's diagnostics need no discord.py).
-PROACTIVE_ERROR_PREFIX = "Proactive post: "
 # The gateway checks in every SETTINGS_REFRESH_SECONDS; this many missed check-ins and it
 # counts as down.
 MISSED_CHECK_INS = 5

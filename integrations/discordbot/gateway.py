@@ -1,37 +1,23 @@
-"""The discord.py side of the gateway process: the client, its port adapter, its runner."""
+"""The discord.py side of the gateway process: the client that feeds the pipeline, and the
+Discord-specific normalisation of what it receives (mentions, replies, member facts)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
-from datetime import timedelta
 from typing import Any
 
 import discord
-from discord.http import handle_message_parameters
 
-from integrations.discordbot.actions import (
-    ensure_shared_application,
-    record_guild_joined,
-    record_guild_left,
-    record_server_facts,
-)
-from integrations.discordbot.channel_memory import Seen
-from integrations.discordbot.commands import ASK_COMMAND
-from integrations.discordbot.interactions import ASK, claim_gateway_interaction, finish_interaction
-from integrations.discordbot.moderation import BotFacts, MemberFacts
-from integrations.discordbot.pipeline import (
-    NOT_THIS_BOT,
-    AskRequest,
-    InboundMessage,
-    Pipeline,
-    db,
-    handle_ask,
-)
-from integrations.discordbot.port import DiscordActionError
-from integrations.discordbot.responder import InteractionResponder
-from integrations.discordbot.servers import ServerDirectory
+from guildmind.db import async_db
+from integrations.discordbot.actions import record_guild_joined, record_guild_left, record_server_facts
+from integrations.discordbot.answers import claim_gateway_interaction, finish_interaction
+from integrations.discordbot.commands import ASK, ASK_COMMAND
+from integrations.discordbot.ports import NO_MENTIONS, ClientPort, InteractionResponder, describe_http_error
+from moderation.safety import BotFacts, MemberFacts
+from pipeline.ask import NOT_THIS_BOT, AskRequest, handle_ask
+from pipeline.channel_memory import Seen
+from pipeline.messages import InboundMessage, Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -39,76 +25,6 @@ INTENTS = discord.Intents.none()
 INTENTS.guilds = True
 INTENTS.guild_messages = True
 INTENTS.message_content = True
-
-# Replies may ping the member being answered; nothing else ever pings anyone.
-REPLY_MENTIONS = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=True)
-NO_MENTIONS = discord.AllowedMentions.none()
-# A moderation warning names the member it warns (and only users: never roles/everyone).
-WARNING_MENTIONS = discord.AllowedMentions(everyone=False, users=True, roles=False)
-
-
-def describe_http_error(exc: discord.HTTPException) -> str:
-    if isinstance(exc, discord.Forbidden):
-        return f"the bot lacks a permission in that channel or server ({exc.text or 'Forbidden'})"
-    if isinstance(exc, discord.NotFound):
-        return f"the channel or message no longer exists ({exc.text or 'Not Found'})"
-    return f"Discord answered HTTP {exc.status}: {exc.text or exc}"
-
-
-class ClientPort:
-    """DiscordPort over any logged-in discord.py client (gateway or REST-only)."""
-
-    def __init__(self, client: discord.Client) -> None:
-        self.client = client
-
-    async def reply(self, channel_id: str, message_id: str, text: str) -> str:
-        reference = discord.MessageReference(
-            message_id=int(message_id), channel_id=int(channel_id), fail_if_not_exists=False
-        )
-        options = {
-            "allowed_mentions": REPLY_MENTIONS,
-            "message_reference": reference.to_message_reference_dict(),
-        }
-        return await self._post(channel_id, text, **options)
-
-    async def send(self, channel_id: str, text: str) -> str:
-        return await self._post(channel_id, text, allowed_mentions=NO_MENTIONS)
-
-    async def delete_message(self, channel_id: str, message_id: str) -> None:
-        await self._act(self.client.http.delete_message(int(channel_id), int(message_id)))
-
-    async def warn(self, channel_id: str, text: str) -> str:
-        return await self._post(channel_id, text, allowed_mentions=WARNING_MENTIONS)
-
-    async def timeout(self, guild_id: str, member_id: str, seconds: int, reason: str) -> None:
-        until = (discord.utils.utcnow() + timedelta(seconds=seconds)).isoformat()
-        edit = self.client.http.edit_member(
-            int(guild_id), int(member_id), reason=reason, communication_disabled_until=until
-        )
-        await self._act(edit)
-
-    async def kick(self, guild_id: str, member_id: str, reason: str) -> None:
-        await self._act(self.client.http.kick(int(member_id), int(guild_id), reason=reason))
-
-    async def ban(self, guild_id: str, member_id: str, reason: str) -> None:
-        await self._act(self.client.http.ban(int(member_id), int(guild_id), 0, reason=reason))
-
-    @staticmethod
-    async def _act(request: Awaitable[Any]) -> None:
-        try:
-            await request
-        except discord.HTTPException as exc:
-            raise DiscordActionError(describe_http_error(exc), status=exc.status) from exc
-
-    async def _post(self, channel_id: str, text: str, **options: Any) -> str:
-        # discord.py's HTTP client (its rate limits and retries) without building a
-        # Message object from the response: we only need the new id.
-        params = handle_message_parameters(content=text, **options)
-        try:
-            sent = await self.client.http.send_message(int(channel_id), params=params)
-        except discord.HTTPException as exc:
-            raise DiscordActionError(describe_http_error(exc), status=exc.status) from exc
-        return str(sent["id"])
 
 
 class GuildmindBot(discord.AutoShardedClient):
@@ -226,18 +142,18 @@ class GuildmindBot(discord.AutoShardedClient):
         except discord.HTTPException as exc:
             log.warning("could not acknowledge /ask %s: %s", ask.interaction_id, describe_http_error(exc))
             return
-        if not await db(claim_gateway_interaction)(self.guildmind_application_id, ask):
+        if not await async_db(claim_gateway_interaction)(self.guildmind_application_id, ask):
             return
         port = InteractionResponder(self, ask.application_id, interaction.token)
         outcome = await handle_ask(ask, server, port)
-        await db(finish_interaction)(ask.interaction_id, outcome)
+        await async_db(finish_interaction)(ask.interaction_id, outcome)
 
     async def _remember_guild(self, guild: discord.Guild) -> None:
         icon = guild.icon.key if guild.icon else ""
-        await db(record_guild_joined)(
+        await async_db(record_guild_joined)(
             self.guildmind_application_id, guild_id=str(guild.id), name=guild.name, icon=icon
         )
-        await db(self.pipeline.servers.refresh)()
+        await async_db(self.pipeline.servers.refresh)()
         await self.record_facts(guild)
 
     async def record_facts(self, guild: discord.Guild) -> None:
@@ -254,7 +170,7 @@ class GuildmindBot(discord.AutoShardedClient):
         if self._facts.get(guild.id) == facts:
             return
         self._facts[guild.id] = facts
-        await db(record_server_facts)(
+        await async_db(record_server_facts)(
             self.guildmind_application_id, str(guild.id), permissions=facts[0], roles_above=list(above)
         )
 
@@ -298,56 +214,13 @@ class GuildmindBot(discord.AutoShardedClient):
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         log.info("left guild %s (%s)", guild.name, guild.id)
-        await db(record_guild_left)(self.guildmind_application_id, guild_id=str(guild.id))
-        await db(self.pipeline.servers.refresh)()
+        await async_db(record_guild_left)(self.guildmind_application_id, guild_id=str(guild.id))
+        await async_db(self.pipeline.servers.refresh)()
 
     async def drain(self) -> None:
         """Wait for messages being processed (used on shutdown and by tests)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-
-async def refresh_settings_forever(servers: ServerDirectory, every: float) -> None:
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await db(servers.refresh)()
-        except Exception:
-            log.exception("could not refresh server settings; keeping the previous ones")
-
-
-NOT_CONFIGURED = (
-    "No shared Discord bot is configured, so only custom bots will run. To connect one, set "
-    "DISCORD_APPLICATION_ID, DISCORD_PUBLIC_KEY, DISCORD_BOT_TOKEN and DISCORD_CLIENT_SECRET "
-    "(Discord Developer Portal → your application) in .env and restart. The dashboard and "
-    "the playground work without it."
-)
-
-
-async def run_gateway(stop: asyncio.Event) -> None:
-    """Run the shared bot and every custom bot until ``stop`` is set. Without a shared bot
-    configured it says so and still starts custom bots as workspaces add them."""
-    from django.conf import settings
-
-    from integrations.discordbot.endpoints import configure_from_settings
-    from integrations.discordbot.supervisor import Supervisor
-
-    configure_from_settings()
-    servers = ServerDirectory()
-    await db(servers.refresh)()
-    refresher = asyncio.create_task(refresh_settings_forever(servers, settings.SETTINGS_REFRESH_SECONDS))
-    try:
-        if await db(ensure_shared_application)() is None:
-            log.warning(NOT_CONFIGURED)
-        supervisor = Supervisor(
-            servers,
-            concurrency=settings.PIPELINE_CONCURRENCY,
-            shard_count=settings.DISCORD_SHARD_COUNT or None,
-            shard_ids=settings.DISCORD_SHARD_IDS or None,
-        )
-        await supervisor.run(stop, every=settings.SETTINGS_REFRESH_SECONDS)
-    finally:
-        refresher.cancel()
 
 
 def _seen(message: discord.Message, my_id: int, author_is_bot: bool, replied: discord.Message | None) -> Seen:

@@ -27,7 +27,8 @@ from django.utils import timezone
 
 from accounts.actions import workspaces_of
 from accounts.models import Workspace
-from integrations.discordbot.models import BotApplication, DiscordServer, ModerationEntry, OAuthState
+from integrations.discordbot.models import BotApplication, DiscordServer, OAuthState
+from moderation.models import ModerationEntry
 
 log = logging.getLogger(__name__)
 

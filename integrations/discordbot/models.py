@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import models
 
@@ -58,18 +56,6 @@ class ProactiveFrequency(models.TextChoices):
     WEEKLY = "weekly", "Weekly"
 
 
-PROACTIVE_INTERVALS: dict[str, timedelta] = {
-    ProactiveFrequency.EVERY_2_HOURS: timedelta(hours=2),
-    ProactiveFrequency.EVERY_4_HOURS: timedelta(hours=4),
-    ProactiveFrequency.EVERY_6_HOURS: timedelta(hours=6),
-    ProactiveFrequency.EVERY_12_HOURS: timedelta(hours=12),
-    ProactiveFrequency.DAILY: timedelta(days=1),
-    ProactiveFrequency.EVERY_2_DAYS: timedelta(days=2),
-    ProactiveFrequency.WEEKLY: timedelta(weeks=1),
-}
-"""How long the scheduler waits between two proactive posts, by frequency."""
-
-
 class DiscordServer(models.Model):
     """A guild connected to a workspace, with its own settings."""
 
@@ -114,7 +100,7 @@ class DiscordServer(models.Model):
         max_length=8, choices=ProactiveFrequency.choices, default=ProactiveFrequency.DAILY
     )
     proactive_topic = models.CharField(max_length=300, blank=True)
-    # Written by the scheduler only (``integrations.discordbot.proactive``): the slot it posts
+    # Written by the scheduler only (``proactive.actions``): the slot it posts
     # next, and the frequency that slot was computed for (a different frequency in the
     # settings makes it compute the next slot again). Null until it first sees the schedule.
     proactive_next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -160,57 +146,6 @@ class Interaction(models.Model):
         return f"/{self.command} {self.interaction_id} ({self.state})"
 
 
-class ModerationEntry(models.Model):
-    """One moderation decision: a verdict that named a violation and what we did about it.
-
-    Written by ``integrations.discordbot.moderation_log``; the dashboard lists a server's
-    entries newest first and the escalation rule counts a member's recent ones.
-    """
-
-    class Action(models.TextChoices):
-        NONE = "none"
-        DELETE = "delete"
-        WARN = "warn"
-        TIMEOUT = "timeout"
-        KICK = "kick"
-        BAN = "ban"
-
-    class Outcome(models.TextChoices):
-        DONE = "done"
-        FAILED = "failed"
-        DRY_RUN = "dry_run", "Dry run"
-        SKIPPED = "skipped"
-
-    server = models.ForeignKey(DiscordServer, on_delete=models.CASCADE, related_name="moderation_entries")
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="moderation_entries")
-    guild_id = models.CharField(max_length=32)
-    channel_id = models.CharField(max_length=32)
-    message_id = models.CharField(max_length=32)
-    member_id = models.CharField(max_length=32)
-    member_name = models.CharField(max_length=100, blank=True)
-    # The member's message as it was, so the owner can judge the decision after a delete.
-    message_text = models.TextField(blank=True)
-    rule = models.TextField(blank=True)
-    severity = models.CharField(max_length=10, blank=True)
-    action = models.CharField(max_length=10, choices=Action.choices)
-    reason = models.TextField(blank=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    # Why the action failed or was skipped, in plain words; empty when done.
-    outcome_detail = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["server", "created_at"], name="moderation_server_time"),
-            models.Index(fields=["server", "member_id", "created_at"], name="moderation_member_time"),
-        ]
-        verbose_name_plural = "moderation entries"
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.member_name or self.member_id} ({self.outcome})"
-
-
 class OAuthState(models.Model):
     """One "Add to Discord" attempt: the ``state`` we sent to Discord, bound to the browser
     session, user and workspace that started it. Single use and short-lived; only a hash
@@ -228,51 +163,3 @@ class OAuthState(models.Model):
 
     def __str__(self) -> str:
         return f"install state for {self.workspace_id} (expires {self.expires_at:%H:%M})"
-
-
-class ProactivePost(models.Model):
-    """One proactive post of a server: a slot of its schedule, or a "post now" from the
-    dashboard. The row is claimed (inserted) before anything is composed, and a slot can
-    be inserted once, so each slot posts at most once whatever the number of workers.
-
-    Written by ``integrations.discordbot.proactive``; the dashboard shows a server's posts
-    newest first, and the composer reads the earlier ones so it never repeats itself."""
-
-    class Kind(models.TextChoices):
-        SCHEDULED = "scheduled"
-        MANUAL = "manual", "Post now"
-
-    class Status(models.TextChoices):
-        POSTING = "posting"
-        POSTED = "posted"
-        FAILED = "failed"
-        SKIPPED = "skipped"
-
-    server = models.ForeignKey(DiscordServer, on_delete=models.CASCADE, related_name="proactive_posts")
-    # The workspace the server belonged to: a server connected again by another workspace
-    # does not show (or avoid repeating) the earlier workspace's posts.
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="proactive_posts")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SCHEDULED)
-    # The schedule's slot this post is for (not when a worker got to it); for "post now",
-    # when the owner asked for the preview.
-    run_at = models.DateTimeField()
-    topic = models.CharField(max_length=300, blank=True)
-    channel_name = models.CharField(max_length=100, blank=True)
-    channel_id = models.CharField(max_length=32, blank=True)
-    text = models.TextField(blank=True)
-    message_id = models.CharField(max_length=32, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.POSTING)
-    # Why it failed or was skipped, in plain words; empty when posted.
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-run_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["server", "kind", "run_at"], name="proactive_slot_posts_once")
-        ]
-        indexes = [models.Index(fields=["server", "workspace", "status"], name="proactive_server_status")]
-
-    def __str__(self) -> str:
-        return f"{self.kind} post {self.run_at:%Y-%m-%d %H:%M} ({self.status})"

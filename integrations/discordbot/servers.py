@@ -1,4 +1,5 @@
-"""In-memory snapshot of server settings for the gateway hot path.
+"""In-memory snapshot of the Discord servers' settings for the gateway hot path: the
+pipeline's ``Directory`` over the ``DiscordServer`` rows.
 
 The gateway reads settings from this dict only (zero database queries per message) and
 reloads rows changed since the last refresh every ``SETTINGS_REFRESH_SECONDS``.
@@ -6,51 +7,33 @@ reloads rows changed since the last refresh every ``SETTINGS_REFRESH_SECONDS``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
 
 from conversations.models import TAKEOVER_IDLE, Conversation
+from integrations.discordbot.actions import record_server_error
 from integrations.discordbot.models import DiscordServer
-from integrations.discordbot.moderation import ModerationSettings
+from moderation.decision import ModerationSettings
+from pipeline.servers import ServerSettings
+
+SOURCE = "discord"
 
 
-@dataclass(frozen=True, slots=True)
-class ServerSettings:
-    guild_id: int
-    workspace_id: int | None
-    application_id: str
-    name: str
-    connected: bool
-    response_mode: str
-    smart_mode: bool
-    channel_awareness: bool
-    channel_ids: frozenset[int]
-    moderation: ModerationSettings
-
-    @property
-    def moderation_enabled(self) -> bool:
-        return self.moderation.enabled
-
-    @property
-    def active(self) -> bool:
-        return self.connected and self.workspace_id is not None
-
-    @classmethod
-    def from_row(cls, row: DiscordServer) -> ServerSettings:
-        return cls(
-            guild_id=int(row.guild_id),
-            workspace_id=row.workspace_id,
-            application_id=row.application.application_id,
-            name=row.name,
-            connected=row.connected,
-            response_mode=row.response_mode,
-            smart_mode=row.smart_mode,
-            channel_awareness=row.channel_awareness,
-            channel_ids=frozenset(int(c) for c in row.channel_ids or []),
-            moderation=ModerationSettings.from_server(row),
-        )
+def settings_of(row: DiscordServer) -> ServerSettings:
+    return ServerSettings(
+        guild_id=int(row.guild_id),
+        workspace_id=row.workspace_id,
+        application_id=row.application.application_id,
+        name=row.name,
+        connected=row.connected,
+        response_mode=row.response_mode,
+        smart_mode=row.smart_mode,
+        channel_awareness=row.channel_awareness,
+        channel_ids=frozenset(int(c) for c in row.channel_ids or []),
+        moderation=ModerationSettings.from_server(row),
+        source=SOURCE,
+    )
 
 
 class ServerDirectory:
@@ -75,16 +58,19 @@ class ServerDirectory:
             rows = rows.filter(updated_at__gte=self._seen_until)
         loaded = 0
         for row in rows:
-            self.by_guild[int(row.guild_id)] = ServerSettings.from_row(row)
+            self.by_guild[int(row.guild_id)] = settings_of(row)
             self._seen_until = row.updated_at
             loaded += 1
         self.held = _held_conversations()
         return loaded
 
+    def record_error(self, guild_id: str, error: str) -> None:
+        record_server_error(guild_id, error)
+
 
 def _held_conversations() -> frozenset[tuple[int, int, int]]:
     active = Conversation.objects.filter(
-        source="discord",
+        source=SOURCE,
         state=Conversation.State.HUMAN,
         agent_active_at__gte=timezone.now() - TAKEOVER_IDLE,
     )

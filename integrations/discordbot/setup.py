@@ -1,5 +1,5 @@
-"""Dashboard pages to connect Discord servers ("Add to Discord") and edit each server's
-settings.
+"""Dashboard pages to connect Discord servers ("Add to Discord"), list them and edit each
+server's settings.
 
 Thin adapters over ``integrations.discordbot.install``. Like every dashboard view these are
 login_required and scope servers by ``get_workspace_for(request)``, so a server of another
@@ -75,6 +75,18 @@ def _setup_page(
         "diagnostics": diagnose(workspace),
     }
     return render(request, "discord/setup.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_GET
+def servers(request: HttpRequest) -> HttpResponse:
+    """The workspace's connected servers, with links to their settings and logs."""
+    workspace = get_workspace_for(request)
+    context = {
+        "workspace": workspace,
+        "servers": DiscordServer.objects.filter(workspace=workspace).order_by("name", "guild_id"),
+    }
+    return render(request, "discord/servers.html", context)
 
 
 @login_required

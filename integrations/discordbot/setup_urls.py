@@ -7,6 +7,7 @@ from django.urls import path
 from integrations.discordbot import setup
 
 urlpatterns = [
+    path("servers/", setup.servers, name="discord_servers"),
     path("setup/", setup.setup, name="discord_setup"),
     path("install/", setup.install, name="discord_install"),
     path("callback/", setup.callback, name="discord_install_callback"),

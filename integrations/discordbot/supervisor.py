@@ -4,7 +4,8 @@ seconds of a custom bot being saved, restarts it when its token changes, and sto
 the bot is removed, all without restarting the process.
 
 A token Discord refuses is not retried until it changes (retrying a bad token only earns
-a rate limit); the error is kept for the dashboard's diagnostics.
+a rate limit); the error is kept for the dashboard's diagnostics. ``run_gateway`` is the
+whole gateway process (``manage.py discord_bot``).
 """
 
 from __future__ import annotations
@@ -17,12 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import discord
+from django.conf import settings
 
-from integrations.discordbot.actions import record_heartbeat
+from guildmind.db import async_db
+from integrations.discordbot.actions import ensure_shared_application, record_heartbeat
+from integrations.discordbot.endpoints import configure_from_settings
 from integrations.discordbot.gateway import GuildmindBot
 from integrations.discordbot.models import BotApplication
-from integrations.discordbot.pipeline import Pipeline, db
 from integrations.discordbot.servers import ServerDirectory
+from pipeline.messages import Pipeline
+from pipeline.servers import Directory
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +72,7 @@ class Supervisor:
     async def sync(self) -> None:
         """Bring the running connections in line with the applications in the database,
         then check in (the dashboard shows whether each bot is connected)."""
-        wanted = {spec.pk: spec for spec in await db(runnable_applications)()}
+        wanted = {spec.pk: spec for spec in await async_db(runnable_applications)()}
         for pk, connection in list(self.connections.items()):
             spec = wanted.get(pk)
             if spec is None or spec.fingerprint != connection.spec.fingerprint or connection.task.done():
@@ -76,7 +81,7 @@ class Supervisor:
             if pk in self.connections or self.refused.get(pk) == spec.fingerprint:
                 continue
             self._start(spec)
-        await db(record_heartbeat)(self.statuses(wanted))
+        await async_db(record_heartbeat)(self.statuses(wanted))
 
     def statuses(self, wanted: dict[int, BotSpec]) -> dict[int, str]:
         statuses = {}
@@ -165,3 +170,41 @@ def runnable_applications() -> list[BotSpec]:
         if app.is_shared or app.workspace_id is not None:
             specs.append(BotSpec(app.pk, app.application_id, app.bot_token, app.is_shared))
     return specs
+
+
+async def refresh_settings_forever(servers: Directory, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await async_db(servers.refresh)()
+        except Exception:
+            log.exception("could not refresh server settings; keeping the previous ones")
+
+
+NOT_CONFIGURED = (
+    "No shared Discord bot is configured, so only custom bots will run. To connect one, set "
+    "DISCORD_APPLICATION_ID, DISCORD_PUBLIC_KEY, DISCORD_BOT_TOKEN and DISCORD_CLIENT_SECRET "
+    "(Discord Developer Portal → your application) in .env and restart. The dashboard and "
+    "the playground work without it."
+)
+
+
+async def run_gateway(stop: asyncio.Event) -> None:
+    """Run the shared bot and every custom bot until ``stop`` is set. Without a shared bot
+    configured it says so and still starts custom bots as workspaces add them."""
+    configure_from_settings()
+    servers = ServerDirectory()
+    await async_db(servers.refresh)()
+    refresher = asyncio.create_task(refresh_settings_forever(servers, settings.SETTINGS_REFRESH_SECONDS))
+    try:
+        if await async_db(ensure_shared_application)() is None:
+            log.warning(NOT_CONFIGURED)
+        supervisor = Supervisor(
+            servers,
+            concurrency=settings.PIPELINE_CONCURRENCY,
+            shard_count=settings.DISCORD_SHARD_COUNT or None,
+            shard_ids=settings.DISCORD_SHARD_IDS or None,
+        )
+        await supervisor.run(stop, every=settings.SETTINGS_REFRESH_SECONDS)
+    finally:
+        refresher.cancel()

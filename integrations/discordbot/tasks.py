@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
+
+from integrations.discordbot.answers import answer_ask
 
 # The worker loads each app's ``tasks`` module only; jobs defined elsewhere register here.
 from integrations.discordbot.commands import sync_application_commands  # noqa: F401
@@ -14,17 +15,4 @@ from integrations.discordbot.commands import sync_application_commands  # noqa: 
 @db_task()
 def answer_interaction(payload: dict[str, Any], application_pk: int, received_at: float) -> None:
     """Answer an /ask acknowledged earlier (see interactions.accept_interaction)."""
-    from integrations.discordbot.interactions import answer_ask
-
     answer_ask(payload, application_pk, received_at)
-
-
-@db_periodic_task(crontab(minute="*"))
-def proactive_tick() -> None:
-    """Post the proactive schedules that are due. Every worker process enqueues this each
-    minute; each slot is claimed once (see integrations.discordbot.proactive)."""
-    from django.utils import timezone
-
-    from integrations.discordbot.proactive import run_due_schedules
-
-    run_due_schedules(timezone.now())

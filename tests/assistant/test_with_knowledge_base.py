@@ -10,7 +10,8 @@ from assistant.answering import answer_question, decide_reply
 from assistant.prompts import I_DONT_KNOW
 from assistant.providers.base import Turn
 from knowledge import search
-from knowledge.actions import add_text_source, ingest_source
+from knowledge.actions import add_text_source
+from knowledge.ingestion import ingest_source
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

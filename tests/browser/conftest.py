@@ -146,8 +146,7 @@ def fits_the_screen(page: Any) -> bool:
 async def gateway_and_worker() -> AsyncIterator[ServerDirectory]:
     """What the gateway and worker processes do, run in this event loop: the settings
     refresh, the bot supervisor, and a worker running queued jobs as they arrive."""
-    from integrations.discordbot.gateway import refresh_settings_forever
-    from integrations.discordbot.supervisor import Supervisor
+    from integrations.discordbot.supervisor import Supervisor, refresh_settings_forever
 
     servers, stop = ServerDirectory(), asyncio.Event()
     refresher = asyncio.create_task(refresh_settings_forever(servers, every=0.2))

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership
 from conversations.models import Conversation, Message
-from integrations.discordbot.models import BotApplication, DiscordServer, ModerationEntry
+from integrations.discordbot.models import BotApplication, DiscordServer
+from moderation.models import ModerationEntry
 from tests.browser.conftest import CSPWatch, log_in
 from tests.web.conftest import add_ready_source
 from tests.web.test_every_url import fill, private_routes

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from integrations.discordbot.models import BotApplication, DiscordServer, ModerationEntry
+from integrations.discordbot.models import BotApplication, DiscordServer
+from moderation.models import ModerationEntry
 from tests.browser.conftest import PHONE, fits_the_screen, log_in, screenshot
 from tests.web.conftest import add_ready_source
 

@@ -29,7 +29,8 @@ from conversations.models import Conversation, Message
 from devtools.discord_simulator import DiscordSimulator
 from integrations.discordbot.endpoints import configure_discord_endpoints, current_discord_endpoints
 from integrations.discordbot.models import BotApplication, DiscordServer
-from knowledge.actions import add_text_source, ingest_source
+from knowledge.actions import add_text_source
+from knowledge.ingestion import ingest_source
 from tests.browser.conftest import (
     NO_CHROMIUM,
     PHONE,

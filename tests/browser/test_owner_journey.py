@@ -22,7 +22,8 @@ import pytest
 
 from devtools.discord_simulator import DiscordSimulator
 from integrations.discordbot.endpoints import configure_discord_endpoints, current_discord_endpoints
-from integrations.discordbot.models import DiscordServer, ModerationEntry
+from integrations.discordbot.models import DiscordServer
+from moderation.models import ModerationEntry
 from tests.browser.conftest import (
     NO_CHROMIUM,
     SCREENSHOTS,

@@ -16,9 +16,10 @@ from devtools.discord_simulator.permissions import BOT_DEFAULT, MODERATOR
 from integrations.discordbot.endpoints import configure_discord_endpoints, current_discord_endpoints
 from integrations.discordbot.gateway import GuildmindBot
 from integrations.discordbot.models import BotApplication
-from integrations.discordbot.pipeline import Pipeline
 from integrations.discordbot.servers import ServerDirectory
-from knowledge.actions import add_text_source, ingest_source
+from knowledge.actions import add_text_source
+from knowledge.ingestion import ingest_source
+from pipeline.messages import Pipeline
 
 APP_ID = "710000000000000001"
 TOKEN = "test-bot-token"

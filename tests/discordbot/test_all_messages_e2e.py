@@ -10,8 +10,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from integrations.discordbot.gateway import refresh_settings_forever
 from integrations.discordbot.models import DiscordServer
+from integrations.discordbot.supervisor import refresh_settings_forever
 from tests.discordbot.conftest import APP_ID, Running
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -17,11 +17,12 @@ from assistant.providers.base import Answer
 from conversations.models import Conversation, Message
 from devtools.discord_simulator import DiscordSimulator
 from integrations.discordbot.models import BotApplication, DiscordServer, Interaction
-from integrations.discordbot.pipeline import SORRY
-from integrations.discordbot.port import DiscordActionError
+from integrations.discordbot.ports import DiscordActionError
 from integrations.discordbot.tasks import answer_interaction
 from integrations.discordbot.webhook import clear_caches
-from knowledge.actions import add_text_source, ingest_source
+from knowledge.actions import add_text_source
+from knowledge.ingestion import ingest_source
+from pipeline.ask import SORRY
 from tests.discordbot.conftest import APP_ID, FAQ, TOKEN
 from usage.models import UsageEvent, UsageMonth
 
@@ -241,7 +242,7 @@ async def test_an_ask_whose_answer_cannot_be_delivered_gives_its_message_back(
     async def refuse(self: Any, text: str) -> None:
         raise DiscordActionError("Discord answered 503 Service Unavailable", status=503)
 
-    monkeypatch.setattr("integrations.discordbot.responder.InteractionResponder.edit_response", refuse)
+    monkeypatch.setattr("integrations.discordbot.ports.InteractionResponder.edit_response", refuse)
     await world.deliver(world.interaction("How long do refunds take?"))
     assert await world.work() == 1
     assert (await Interaction.objects.aget()).state == "failed"

@@ -10,7 +10,8 @@ from asgiref.sync import sync_to_async
 
 from conversations.models import Conversation, Message
 from integrations.discordbot.models import BotApplication, DiscordServer, Interaction
-from knowledge.actions import add_text_source, ingest_source
+from knowledge.actions import add_text_source
+from knowledge.ingestion import ingest_source
 from tests.discordbot.conftest import APP_ID, Running
 from usage.models import UsageEvent
 

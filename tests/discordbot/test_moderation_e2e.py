@@ -16,7 +16,8 @@ from devtools.discord_simulator import Call
 from devtools.discord_simulator import permissions as perms
 from devtools.discord_simulator.gateway import GUILDS
 from devtools.discord_simulator.payloads import role_payload
-from integrations.discordbot.models import DiscordServer, ModerationEntry
+from integrations.discordbot.models import DiscordServer
+from moderation.models import ModerationEntry
 from tests.discordbot.conftest import APP_ID, Running
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -346,7 +347,7 @@ async def test_ordinary_messages_spread_over_time_are_not_a_flood(
 ) -> None:
     await moderate(running, moderation_delete=True)
     clock = [1000.0]
-    monkeypatch.setattr("integrations.discordbot.pipeline.monotonic", lambda: clock[0])
+    monkeypatch.setattr("pipeline.messages.monotonic", lambda: clock[0])
     spread = []
     for n in range(7):
         spread.append(await post(running, f"still here, update {n}"))

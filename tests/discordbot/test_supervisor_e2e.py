@@ -19,7 +19,8 @@ from integrations.discordbot.install import MANAGE_MESSAGES, SEND_MESSAGES
 from integrations.discordbot.models import BotApplication, DiscordServer
 from integrations.discordbot.servers import ServerDirectory
 from integrations.discordbot.supervisor import Supervisor
-from knowledge.actions import add_text_source, ingest_source
+from knowledge.actions import add_text_source
+from knowledge.ingestion import ingest_source
 from tests.discordbot.conftest import APP_ID, FAQ, TOKEN
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -17,8 +17,8 @@ from django.utils import timezone
 from accounts.models import Workspace
 from conversations import actions
 from conversations.models import Conversation
-from integrations.discordbot import pipeline
-from integrations.discordbot.pipeline import TEAM_TOLD
+from pipeline import converse as pipeline
+from pipeline.converse import TEAM_TOLD
 from tests.discordbot.conftest import APP_ID, Running
 from tests.discordbot.test_ask_e2e import fresh_worker_queue, run_worker
 

@@ -15,7 +15,7 @@ from nacl.signing import SigningKey
 
 from integrations.discordbot import webhook
 from integrations.discordbot.models import BotApplication, DiscordServer, Interaction
-from integrations.discordbot.pipeline import NOT_THIS_BOT
+from pipeline.ask import NOT_THIS_BOT
 from tests.interactions.conftest import CUSTOM_ID, SHARED_ID, UNAUTHORIZED, URL, Discord, ping
 
 # The endpoint does its database work on its own threads, which see committed data only.

@@ -8,17 +8,10 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from knowledge import actions
-from knowledge.actions import (
-    GENERIC_FAILURE,
-    add_file_source,
-    add_text_source,
-    add_url_source,
-    delete_source,
-    ingest_source,
-    reindex_source,
-)
+from knowledge import ingestion
+from knowledge.actions import add_file_source, add_text_source, add_url_source, delete_source, reindex_source
 from knowledge.errors import KnowledgeError
+from knowledge.ingestion import GENERIC_FAILURE, ingest_source
 from knowledge.models import Chunk, KnowledgeSource
 from tests.knowledge.conftest import Route, Site, make_docx, make_pdf
 
@@ -177,7 +170,7 @@ def test_an_unexpected_error_fails_with_a_generic_reason(
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(actions, "chunk_text", explode)
+    monkeypatch.setattr(ingestion, "chunk_text", explode)
     ingest_source(source.pk)
 
     source.refresh_from_db()
@@ -191,7 +184,7 @@ def test_a_failed_reindex_removes_the_old_chunks(workspace: Any, monkeypatch: py
     def unreadable(source: KnowledgeSource, *args: Any) -> Any:
         raise KnowledgeError("Gone.")
 
-    monkeypatch.setattr(actions, "_read_source", unreadable)
+    monkeypatch.setattr(ingestion, "_read_source", unreadable)
 
     ingest_source(source.pk)
 
@@ -253,13 +246,13 @@ def test_a_source_requeued_during_ingestion_stays_queued(
     workspace: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = add_text_source(workspace, title="T", text="Text.", enqueue=False)
-    read_source = actions._read_source
+    read_source = ingestion._read_source
 
     def read_then_requeue(reading: KnowledgeSource, *args: Any) -> Any:
         KnowledgeSource.objects.filter(pk=reading.pk).update(status=KnowledgeSource.Status.QUEUED)
         return read_source(reading, *args)
 
-    monkeypatch.setattr(actions, "_read_source", read_then_requeue)
+    monkeypatch.setattr(ingestion, "_read_source", read_then_requeue)
     ingest_source(source.pk)
 
     source.refresh_from_db()

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from knowledge.actions import add_file_source, add_text_source, ingest_source, reindex_source
+from knowledge.actions import add_file_source, add_text_source, reindex_source
 from knowledge.chunking import chunk_text
 from knowledge.errors import SourceLimitError
+from knowledge.ingestion import ingest_source
 from knowledge.models import Chunk, KnowledgeSource
 from usage.plans import knowledge_allowance
 

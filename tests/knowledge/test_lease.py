@@ -11,10 +11,11 @@ import pytest
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
-from knowledge import actions
-from knowledge.actions import add_text_source, ingest_source, reclaim_stalled_sources, reindex_source
+from knowledge import ingestion
+from knowledge.actions import add_text_source, reindex_source
+from knowledge.ingestion import ingest_source
 from knowledge.models import KnowledgeSource
-from knowledge.tasks import reclaim_stalled_ingestions
+from knowledge.tasks import reclaim_stalled_ingestions, reclaim_stalled_sources
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ class WorkerKilled(BaseException):
 
 def _die_while_reading(monkeypatch: pytest.MonkeyPatch, times: int = 1) -> None:
     """The next ``times`` ingestions die after their claim, while reading the source."""
-    read_source = actions._read_source
+    read_source = ingestion._read_source
     deaths = [times]
 
     def read_or_die(source: KnowledgeSource, *args: Any) -> Any:
@@ -36,7 +37,7 @@ def _die_while_reading(monkeypatch: pytest.MonkeyPatch, times: int = 1) -> None:
             raise WorkerKilled
         return read_source(source, *args)
 
-    monkeypatch.setattr(actions, "_read_source", read_or_die)
+    monkeypatch.setattr(ingestion, "_read_source", read_or_die)
 
 
 def _after_the_lease(settings: Any) -> datetime:
@@ -126,8 +127,8 @@ def test_two_ticks_at_once_queue_a_stalled_source_once(
         ingest_source(source.pk)
     later = _after_the_lease(settings)
     # Both ticks read the stalled source before either takes it back.
-    stalled = actions._stalled_claims(later, settings.KNOWLEDGE_INGEST_LEASE_SECONDS)
-    monkeypatch.setattr(actions, "_stalled_claims", lambda now, lease: stalled)
+    stalled = ingestion._stalled_claims(later, settings.KNOWLEDGE_INGEST_LEASE_SECONDS)
+    monkeypatch.setattr(ingestion, "_stalled_claims", lambda now, lease: stalled)
 
     with django_capture_on_commit_callbacks() as enqueued:
         taken = [reclaim_stalled_sources(later), reclaim_stalled_sources(later)]
@@ -139,7 +140,7 @@ def test_a_job_whose_claim_was_taken_back_does_not_overwrite_the_newer_claim(
     workspace: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = add_text_source(workspace, title="Refunds", text="Within 30 days.", enqueue=False)
-    read_source = actions._read_source
+    read_source = ingestion._read_source
     first_read = [True]
 
     def read_slowly(reading: KnowledgeSource, *args: Any) -> Any:
@@ -153,7 +154,7 @@ def test_a_job_whose_claim_was_taken_back_does_not_overwrite_the_newer_claim(
             ingest_source(reading.pk)
         return content
 
-    monkeypatch.setattr(actions, "_read_source", read_slowly)
+    monkeypatch.setattr(ingestion, "_read_source", read_slowly)
 
     ingest_source(source.pk)
 

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from knowledge.actions import add_file_source, add_text_source, add_url_source, ingest_source
+from knowledge.actions import add_file_source, add_text_source, add_url_source
 from knowledge.errors import KnowledgeError, SourceLimitError
 from knowledge.extract import ExtractLimits, extract_docx, extract_html, extract_pdf
+from knowledge.ingestion import ingest_source
 from knowledge.models import KnowledgeSource
 from tests.knowledge.conftest import Route, Site, make_docx, make_docx_bomb, make_pdf, understate_zip_sizes
 

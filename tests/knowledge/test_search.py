@@ -8,7 +8,8 @@ from django.db.models import F
 
 from accounts.models import Workspace
 from knowledge import search as search_module
-from knowledge.actions import add_text_source, delete_source, ingest_source
+from knowledge.actions import add_text_source, delete_source
+from knowledge.ingestion import ingest_source
 from knowledge.models import Chunk, KnowledgeSource
 from knowledge.search import asearch, invalidate, search
 

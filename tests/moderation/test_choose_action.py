@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.providers.base import Action, Verdict
-from integrations.discordbot.moderation import ModerationSettings, choose_action
+from moderation.decision import ModerationSettings, choose_action
 
 
 def toggles(*enabled: str, dry_run: bool = False) -> ModerationSettings:

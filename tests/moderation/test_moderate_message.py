@@ -9,16 +9,12 @@ from asgiref.sync import sync_to_async
 
 from assistant.providers.local import LocalProvider
 from assistant.wordlists import SLURS
-from integrations.discordbot.models import BotApplication, DiscordServer, ModerationEntry
-from integrations.discordbot.moderation import (
-    BotFacts,
-    MemberFacts,
-    ModeratedMessage,
-    ModerationResult,
-    ModerationSettings,
-    moderate_message,
-)
-from integrations.discordbot.port import DiscordActionError
+from integrations.discordbot.models import BotApplication, DiscordServer
+from integrations.discordbot.ports import DiscordActionError
+from moderation.actions import ModeratedMessage, ModerationResult, moderate_message
+from moderation.decision import ModerationSettings
+from moderation.models import ModerationEntry
+from moderation.safety import BotFacts, MemberFacts
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

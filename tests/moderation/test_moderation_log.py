@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from integrations.discordbot.models import BotApplication, DiscordServer, ModerationEntry
-from integrations.discordbot.moderation import ModerationSettings
-from integrations.discordbot.moderation_log import count_recent_violations, record_entry, server_log
+from integrations.discordbot.models import BotApplication, DiscordServer
+from moderation.decision import ModerationSettings
+from moderation.log import count_recent_violations, record_entry, server_log
+from moderation.models import ModerationEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.discordbot.moderation import BotFacts, MemberFacts, safety_block
+from moderation.safety import BotFacts, MemberFacts, safety_block
 
 BOT = BotFacts(
     top_role_position=5, can_manage_messages=True, can_kick=True, can_ban=True, can_moderate_members=True

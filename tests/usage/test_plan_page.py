@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 from tests.usage.conftest import set_limit
-from usage.quota import month_of, reserve
+from usage.months import month_of
+from usage.quota import reserve
 from usage.summary import month_usage
 from usage.views import day_chart
 

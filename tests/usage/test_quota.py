@@ -12,6 +12,7 @@ from accounts.models import Workspace
 from tests.usage.conftest import NOV_15, set_limit
 from usage.actions import record_usage
 from usage.models import UsageEvent, UsageMonth
+from usage.months import month_of, next_month
 from usage.quota import (
     ALREADY_COUNTED,
     COUNTED,
@@ -19,8 +20,6 @@ from usage.quota import (
     NOT_IN_PLAN,
     OVER_LIMIT,
     has_room,
-    month_of,
-    next_month,
     release,
     reserve,
 )

@@ -36,7 +36,8 @@ def bob_client(bob: Any) -> Client:
 
 def add_ready_source(workspace: Any, title: str, text: str) -> Any:
     """A text source indexed synchronously, as the worker would."""
-    from knowledge.actions import add_text_source, ingest_source
+    from knowledge.actions import add_text_source
+    from knowledge.ingestion import ingest_source
     from knowledge.models import KnowledgeSource
 
     source = add_text_source(workspace, title=title, text=text, enqueue=False)

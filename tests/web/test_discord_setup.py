@@ -32,8 +32,9 @@ from integrations.discordbot.install import (
     permissions_for,
     server_permissions,
 )
-from integrations.discordbot.models import BotApplication, DiscordServer, ModerationEntry, OAuthState
+from integrations.discordbot.models import BotApplication, DiscordServer, OAuthState
 from integrations.discordbot.servers import ServerDirectory
+from moderation.models import ModerationEntry
 
 with_simulator = pytest.mark.django_db(transaction=True)
 

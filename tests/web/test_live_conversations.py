@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from conversations import live, tasks, views
+from conversations.delivery import delivery_of, mark_delivered
 from conversations.models import Conversation, Message
 from devtools.discord_simulator import DiscordSimulator
 from integrations.discordbot.endpoints import configure_discord_endpoints, current_discord_endpoints
@@ -231,7 +232,7 @@ def test_the_conversation_feed_sends_an_agent_message_again_once_delivered(
     (message,) = first["messages"]
     assert (message["role"], message["author"], message["delivery"]) == ("agent", "Sam", "sending")
     assert detail_feed(client, convo, first["cursor"])["messages"] == []  # still on its way
-    live.mark_delivered(message["id"], "123456")
+    mark_delivered(message["id"], "123456")
     (again,) = detail_feed(client, convo, first["cursor"])["messages"]
     assert (again["id"], again["delivery"]) == (message["id"], "sent")
 
@@ -536,7 +537,7 @@ def test_a_passing_failure_is_retried_and_the_last_one_marks_the_message(
     assert message.external_id is None  # queued again for the retry
     tasks.deliver(message.pk, last_try=True)
     message.refresh_from_db()
-    delivery = live.delivery_of(message)
+    delivery = delivery_of(message)
     assert delivery.status == "failed" and "several tries" in delivery.reason
 
 
@@ -595,7 +596,7 @@ async def test_the_agents_message_is_posted_as_the_bot_replying_to_the_member(
     mentions = posted["allowed_mentions"]
     assert mentions["parse"] == [] and mentions.get("roles", []) == [] and mentions.get("users", []) == []
     await message.arefresh_from_db()
-    assert message.external_id == posted["id"] and live.delivery_of(message).status == "sent"
+    assert message.external_id == posted["id"] and delivery_of(message).status == "sent"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -608,6 +609,6 @@ async def test_a_refusal_from_discord_marks_the_message_and_the_page_shows_why(
     sim.fail_next("POST", rf"/channels/{general}/messages", 403)
     await asyncio.to_thread(tasks.deliver, message.pk, last_try=False)  # no retry: it would not help
     await message.arefresh_from_db()
-    assert live.delivery_of(message).status == "failed"
+    assert delivery_of(message).status == "failed"
     page = await sync_to_async(lambda: client_for(sam).get(f"/conversations/{message.conversation_id}/"))()
     assert "Not delivered: The bot may not post in this channel" in page.content.decode()

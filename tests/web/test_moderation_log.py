@@ -11,8 +11,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.discordbot.dashboard import ENTRIES_PER_PAGE
-from integrations.discordbot.models import BotApplication, DiscordServer, ModerationEntry
+from integrations.discordbot.models import BotApplication, DiscordServer
+from moderation.models import ModerationEntry
+from moderation.views import ENTRIES_PER_PAGE
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from integrations.discordbot.models import BotApplication, DiscordServer, ModerationEntry
+from integrations.discordbot.models import BotApplication, DiscordServer
+from moderation.models import ModerationEntry
 from tests.web.conftest import add_ready_source
 from usage.models import UsageEvent
 

@@ -99,7 +99,8 @@ def doc_title(path: Path) -> str:
 
 
 def _add_demo_knowledge(workspace: Workspace, docs_dir: Path) -> list[str]:
-    from knowledge.actions import add_text_source, ingest_source
+    from knowledge.actions import add_text_source
+    from knowledge.ingestion import ingest_source
 
     present = set(
         KnowledgeSource.objects.filter(workspace=workspace, kind=KnowledgeSource.Kind.TEXT).values_list(

@@ -9,7 +9,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Workspace
-from knowledge import actions
+from knowledge import actions, ingestion
 from knowledge.errors import KnowledgeError
 from knowledge.models import KnowledgeSource
 
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         if enqueue:
             self.stdout.write(f"source {source.pk} queued: {source.title}")
             return
-        actions.ingest_source(source.pk)
+        ingestion.ingest_source(source.pk)
         source.refresh_from_db()
         if source.status != KnowledgeSource.Status.READY:
             raise CommandError(f"source {source.pk} failed: {source.error}")

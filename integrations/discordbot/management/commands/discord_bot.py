@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from integrations.discordbot.gateway import run_gateway
+from integrations.discordbot.supervisor import run_gateway
 
 
 class Command(BaseCommand):

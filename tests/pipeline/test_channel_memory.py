@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from guildmind.env import ConfigError, env_rate
-from integrations.discordbot.channel_memory import ChannelMemory, Seen
+from pipeline.channel_memory import ChannelMemory, Seen
 
 GUILD, CHANNEL, MEMBER, STAFF = 1, 2, 100, 200
 

@@ -21,12 +21,14 @@ from huey.contrib.djhuey import HUEY
 
 from assistant.text import sentences
 from devtools.discord_simulator import DiscordSimulator
-from integrations.discordbot import proactive
 from integrations.discordbot.diagnostics import diagnose
-from integrations.discordbot.models import BotApplication, DiscordServer, ProactivePost
-from integrations.discordbot.tasks import proactive_tick
+from integrations.discordbot.models import BotApplication, DiscordServer
 from knowledge import search
-from knowledge.actions import add_text_source, ingest_source
+from knowledge.actions import add_text_source
+from knowledge.ingestion import ingest_source
+from proactive import actions as proactive
+from proactive.models import ProactivePost
+from proactive.tasks import proactive_tick
 from tests.discordbot.conftest import APP_ID, TOKEN
 from usage.models import UsageEvent
 

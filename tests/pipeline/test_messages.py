@@ -10,9 +10,9 @@ from asgiref.sync import sync_to_async
 from assistant.providers.base import Answer, Passage
 from conversations.models import Conversation, Message
 from integrations.discordbot.models import BotApplication, DiscordServer
-from integrations.discordbot.pipeline import InboundMessage, Pipeline
-from integrations.discordbot.port import DiscordActionError
+from integrations.discordbot.ports import DiscordActionError
 from integrations.discordbot.servers import ServerDirectory
+from pipeline.messages import InboundMessage, Pipeline
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

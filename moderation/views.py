@@ -1,7 +1,6 @@
-"""Dashboard pages of the Discord integration: the workspace's servers and each server's
-moderation log.
+"""The moderation log page: a server's entries, filtered by action and member.
 
-Like every dashboard view, these are login_required and scope their queries by
+Like every dashboard view, it is login_required and scopes its queries by
 ``get_workspace_for(request)``, so a server of another workspace is simply not found (404).
 """
 
@@ -10,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
@@ -19,39 +17,14 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from accounts.actions import get_workspace_for
-from integrations.discordbot.models import DiscordServer, ModerationEntry
-from integrations.discordbot.moderation_log import server_log
+from integrations.discordbot.models import DiscordServer
+from moderation.forms import MEMBER_FILTER_MAX, ModerationLogFilter
+from moderation.log import server_log
+from moderation.models import ModerationEntry
 
 ENTRIES_PER_PAGE = 50
-MEMBER_FILTER_MAX = 100
 # How much of an unknown filter value is echoed back in the notice.
 ECHO_CHARS = 40
-
-
-class ModerationLogFilter(forms.Form):
-    """The log's GET filters; each one is optional and an invalid one is ignored alone."""
-
-    action = forms.ChoiceField(
-        required=False,
-        choices=[("", "All actions"), *ModerationEntry.Action.choices],
-    )
-    member = forms.CharField(
-        required=False,
-        max_length=MEMBER_FILTER_MAX,
-        strip=True,
-        widget=forms.TextInput(attrs={"placeholder": "Member name or id"}),
-    )
-
-
-@login_required
-@require_GET
-def servers(request: HttpRequest) -> HttpResponse:
-    workspace = get_workspace_for(request)
-    context = {
-        "workspace": workspace,
-        "servers": DiscordServer.objects.filter(workspace=workspace).order_by("name", "guild_id"),
-    }
-    return render(request, "discord/servers.html", context)
 
 
 @login_required
@@ -75,7 +48,7 @@ def moderation_log(request: HttpRequest, server_id: int) -> HttpResponse:
         "page": page,
         "entries_per_page": ENTRIES_PER_PAGE,
     }
-    return render(request, "discord/moderation_log.html", context)
+    return render(request, "moderation/log.html", context)
 
 
 def _valid_filters(form: ModerationLogFilter) -> tuple[str, str, list[str]]:

@@ -1,10 +1,8 @@
-"""Proactive messages: each server's schedule, and the posts the bot writes on its own.
+"""Proactive messages: the posts the bot writes on its own, on each server's schedule.
 
-A schedule is a grid of slots ``origin + k * interval``. The origin is the first time the
-scheduler saw the schedule (truncated to the minute; the first post goes out then), and a
-change of frequency keeps the last slot and steps on with the new interval. The slot the
-scheduler posts next is stored on the server (``proactive_next_run_at``), so every worker
-reads the same schedule:
+A schedule is a grid of slots (``proactive.schedule``). The slot the scheduler posts next
+is stored on the server (``proactive_next_run_at``), so every worker reads the same
+schedule:
 
 - a due schedule posts once for the most recent slot that is due, and its next run is the
   slot after that: after downtime it posts once and moves on, no burst of missed posts;
@@ -16,7 +14,7 @@ reads the same schedule:
 
 ``run_due_schedules(now)`` is the unit of work of the worker's periodic tick; tests call it
 with the clock they want. ``preview_post`` and ``send_now`` serve the dashboard's "Post now".
-Discord is reached through the worker's REST-only discord.py clients (``REST_CLIENTS``).
+The channel is reached through the server's ``ProactivePort`` (``proactive.port``).
 """
 
 from __future__ import annotations
@@ -25,11 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-import aiohttp
-import discord
-from discord.http import handle_message_parameters
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -40,14 +34,11 @@ from assistant.answering import compose_post
 from assistant.providers.local import NEAR_DUPLICATE
 from assistant.text import jaccard
 from guildmind.db import write_transaction
-from integrations.discordbot.diagnostics import PROACTIVE_ERROR_PREFIX
-from integrations.discordbot.models import (
-    PROACTIVE_INTERVALS,
-    DiscordServer,
-    ProactiveFrequency,
-    ProactivePost,
-)
-from integrations.discordbot.responder import NO_MENTIONS, REST_CLIENTS
+from integrations.discordbot.models import DiscordServer
+from pipeline.port import ActionError
+from proactive.models import ProactivePost
+from proactive.port import ProactivePort, port_for
+from proactive.schedule import due_slot, interval_of, upcoming_slot
 from usage.actions import record_usage
 from usage.plans import plan_allows
 from usage.quota import release, reserve
@@ -58,13 +49,11 @@ log = logging.getLogger(__name__)
 PREVIOUS_POSTS = 100
 # Discord's limit for one message.
 MAX_MESSAGE_CHARS = 2000
-# Text channels and announcement channels.
-POSTABLE_CHANNEL_TYPES = (0, 5)
 # A claim older than this that never finished belongs to a worker that stopped mid-post.
 STALE_CLAIM = timedelta(minutes=15)
 # Marks the errors this module writes into DiscordServer.last_error, so a later success
 # clears only its own error and diagnostics do not report it twice.
-LAST_ERROR_PREFIX = PROACTIVE_ERROR_PREFIX
+LAST_ERROR_PREFIX = "Proactive post: "
 
 NOTHING_NEW = (
     "Nothing new to say about “{topic}”: every idea the knowledge base gives on it was posted "
@@ -77,10 +66,6 @@ NOT_ALLOWED = (
 NOT_SET_UP = "Not posted: the proactive settings need a channel name and a topic."
 INTERRUPTED = "The worker stopped before this post went out."
 UNEXPECTED = "An unexpected error stopped this post (see the worker's log)."
-
-
-class ProactiveError(Exception):
-    """Discord refused or failed a step of a post; the message is plain words for the owner."""
 
 
 @dataclass
@@ -110,44 +95,6 @@ def can_post(server: DiscordServer) -> bool:
         return False
     plan = Workspace.objects.filter(pk=server.workspace_id).values_list("plan", flat=True).first()
     return plan is not None and plan_allows(plan, "discord").allowed
-
-
-# --- the schedule --------------------------------------------------------------------------
-
-
-def interval_of(frequency: str) -> timedelta:
-    return PROACTIVE_INTERVALS.get(frequency, PROACTIVE_INTERVALS[ProactiveFrequency.DAILY])
-
-
-def upcoming_slot(server: DiscordServer, now: datetime) -> datetime:
-    """The slot the schedule posts next (``<= now`` means it is due). Pure: no database."""
-    stored = server.proactive_next_run_at
-    if stored is not None and server.proactive_scheduled_frequency == server.proactive_frequency:
-        return stored
-    if stored is not None and server.proactive_scheduled_frequency in PROACTIVE_INTERVALS:
-        # The frequency changed: keep the last slot of the old grid, step on with the new one.
-        return (
-            stored
-            - interval_of(server.proactive_scheduled_frequency)
-            + interval_of(server.proactive_frequency)
-        )
-    return now.replace(second=0, microsecond=0)
-
-
-def due_slot(upcoming: datetime, interval: timedelta, now: datetime) -> datetime | None:
-    """The most recent slot of the grid ``upcoming + k * interval`` that is not after
-    ``now``; None when ``upcoming`` is still ahead. Missed slots before it are skipped."""
-    if upcoming > now:
-        return None
-    return upcoming + (now - upcoming) // interval * interval
-
-
-def next_run(server: DiscordServer, now: datetime | None = None) -> datetime | None:
-    """When the schedule posts next, for the dashboard; None when it is off. A time in the
-    past means "at the next tick of the worker" (within a minute)."""
-    if not server.proactive_enabled:
-        return None
-    return upcoming_slot(server, now or timezone.now())
 
 
 # --- the worker's tick ---------------------------------------------------------------------
@@ -238,20 +185,19 @@ def post_claimed(post: ProactivePost, server: DiscordServer) -> ProactivePost:
         return _finish(post, server, _Attempt(error=quota.detail, skipped=True))
     attempt = _Attempt()
     previous = previous_posts(server)
-    app = server.application
+    port = port_for(server)
     workspace_id, topic, channel_name = post.workspace_id, post.topic, post.channel_name
 
     async def work() -> None:
-        client = await REST_CLIENTS.client(app.application_id, app.bot_token)
-        attempt.channel_id = await _resolve_channel(client, server.guild_id, channel_name)
+        attempt.channel_id = await port.find_channel(channel_name)
         text = await _compose(topic, workspace_id, previous)
         if text is None:
             attempt.error, attempt.skipped = NOTHING_NEW.format(topic=topic), True
             return
         attempt.text = text
-        attempt.message_id = await _send(client, attempt.channel_id, channel_name, text)
+        attempt.message_id = await port.post(attempt.channel_id, channel_name, text)
 
-    _run(work, attempt)
+    _run(port, work, attempt)
     return _finish(post, server, attempt)
 
 
@@ -287,20 +233,19 @@ def preview_post(server: DiscordServer) -> Preview:
         return Preview("", problem)
     attempt = _Attempt()
     previous = previous_posts(server)
-    app = server.application
+    port = port_for(server)
     assert server.workspace_id is not None  # _cannot_post_now
     workspace_id = server.workspace_id
 
     async def work() -> None:
-        client = await REST_CLIENTS.client(app.application_id, app.bot_token)
         text = await _compose(server.proactive_topic, workspace_id, previous)
         if text is None:
             attempt.error = NOTHING_NEW.format(topic=server.proactive_topic)
             return
         attempt.text = text
-        attempt.channel_id = await _resolve_channel(client, server.guild_id, server.proactive_channel)
+        attempt.channel_id = await port.find_channel(server.proactive_channel)
 
-    _run(work, attempt)
+    _run(port, work, attempt)
     return Preview(attempt.text, attempt.error)
 
 
@@ -335,15 +280,14 @@ def send_now(server: DiscordServer, text: str, previewed_at: datetime) -> tuple[
     if not quota.allowed:
         return _finish(post, server, _Attempt(text=text, error=quota.detail, skipped=True)), True
     attempt = _Attempt(text=text)
-    app = server.application
+    port = port_for(server)
     channel_name = post.channel_name
 
     async def work() -> None:
-        client = await REST_CLIENTS.client(app.application_id, app.bot_token)
-        attempt.channel_id = await _resolve_channel(client, server.guild_id, channel_name)
-        attempt.message_id = await _send(client, attempt.channel_id, channel_name, text)
+        attempt.channel_id = await port.find_channel(channel_name)
+        attempt.message_id = await port.post(attempt.channel_id, channel_name, text)
 
-    _run(work, attempt)
+    _run(port, work, attempt)
     return _finish(post, server, attempt), True
 
 
@@ -355,43 +299,18 @@ def _cannot_post_now(server: DiscordServer) -> str:
     return ""
 
 
-# --- talking to Discord and the AI ---------------------------------------------------------
+# --- talking to the channel and the AI-----------------------------------------------------
 
 
-def _run(work: Callable[[], Awaitable[None]], attempt: _Attempt) -> None:
-    """Run ``work`` on the Discord loop; its failures end up in ``attempt.error``."""
+def _run(port: ProactivePort, work: Callable[[], Awaitable[None]], attempt: _Attempt) -> None:
+    """Run ``work`` through the port; its failures end up in ``attempt.error``."""
     try:
-        REST_CLIENTS.run(work, timeout=settings.AI_TIMEOUT_SECONDS + 60)
-    except ProactiveError as exc:
-        attempt.error = str(exc)
-    except discord.LoginFailure:
-        attempt.error = "Discord refused the bot's token. Check the bot in the Discord setup page."
-    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-        attempt.error = f"Could not reach Discord ({exc or type(exc).__name__}). It is tried again later."
+        port.run(work, timeout=settings.AI_TIMEOUT_SECONDS + 60)
+    except ActionError as exc:
+        attempt.error = exc.reason
     except Exception:
         log.exception("proactive post failed")
         attempt.error = UNEXPECTED
-
-
-async def _resolve_channel(client: discord.Client, guild_id: str, name: str) -> str:
-    """The id of the server's text channel called ``name`` (as the owner typed it)."""
-    wanted = name.strip().lstrip("#").strip().lower()
-    try:
-        channels: list[Any] = list(await client.http.get_all_guild_channels(int(guild_id)))
-    except discord.HTTPException as exc:
-        raise ProactiveError(
-            "The bot could not list the server's channels: " + _discord_said(exc) + "."
-            " It may have been removed from the server."
-        ) from exc
-    postable = [c for c in channels if c.get("type") in POSTABLE_CHANNEL_TYPES]
-    for channel in postable:
-        if str(channel.get("name", "")).lower() == wanted:
-            return str(channel["id"])
-    listed = ", ".join(f"#{c.get('name')}" for c in postable[:10]) or "none"
-    raise ProactiveError(
-        f"There is no text channel named #{wanted} in the server (its text channels: {listed}). "
-        "Create it in Discord, or change the channel name in the server's proactive settings."
-    )
 
 
 async def _compose(topic: str, workspace_id: int, previous: list[str]) -> str | None:
@@ -407,25 +326,6 @@ def repeats_earlier_post(text: str, previous: list[str]) -> bool:
     """Whatever the provider, a post that reads like an earlier one is not sent."""
     body = text.strip()
     return any(body == p.strip() or jaccard(body, p) >= NEAR_DUPLICATE for p in previous)
-
-
-async def _send(client: discord.Client, channel_id: str, channel_name: str, text: str) -> str:
-    params = handle_message_parameters(content=text, allowed_mentions=NO_MENTIONS)
-    try:
-        message: Any = await client.http.send_message(int(channel_id), params=params)
-    except discord.Forbidden as exc:
-        raise ProactiveError(
-            f"The bot may not post in #{channel_name}: {_discord_said(exc)}. In Discord, give the bot's "
-            "role View Channel and Send Messages in that channel."
-        ) from exc
-    except discord.HTTPException as exc:
-        raise ProactiveError(f"Posting in #{channel_name} failed: {_discord_said(exc)}.") from exc
-    return str(message["id"])
-
-
-def _discord_said(exc: discord.HTTPException) -> str:
-    detail = exc.text or exc.response.reason or ""
-    return f"Discord answered {exc.status}" + (f" ({detail})" if detail else "")
 
 
 # --- recording -----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Dashboard pages of proactive messages: a server's posts and next run, and "Post now"
 (preview first, then send what was previewed).
 
-Thin adapters over ``integrations.discordbot.proactive``. Like every dashboard view these
+Thin adapters over ``proactive.actions``. Like every dashboard view these
 are login_required and find the server in the member's workspace only (another
 workspace's server is a 404).
 """
@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.actions import get_workspace_for
-from integrations.discordbot import proactive
-from integrations.discordbot.models import DiscordServer, ProactivePost
+from integrations.discordbot.models import DiscordServer
+from proactive import actions, schedule
+from proactive.models import ProactivePost
 
 # The preview form carries the text it showed, signed, so "Send" posts exactly that text
 # and nothing a tampered form says; a preview left open this long must be made again.
@@ -41,7 +42,7 @@ def _server(request: HttpRequest, server_id: int) -> DiscordServer:
 
 def _schedule_context(server: DiscordServer, limit: int) -> dict[str, Any]:
     now = timezone.now()
-    upcoming = proactive.next_run(server, now)
+    upcoming = schedule.next_run(server, now)
     posts = ProactivePost.objects.filter(server=server, workspace=server.workspace).order_by(
         "-run_at", "-id"
     )[:limit]
@@ -59,7 +60,7 @@ def proactive_panel(request: HttpRequest, server_id: int) -> HttpResponse:
     """The proactive section of the server's settings page (loaded into it by htmx)."""
     server = _server(request, server_id)
     context = _schedule_context(server, RECENT_POSTS)
-    return render(request, "discord/_proactive_panel.html", {**context, "compact": True})
+    return render(request, "proactive/_panel.html", {**context, "compact": True})
 
 
 @login_required
@@ -67,7 +68,7 @@ def proactive_panel(request: HttpRequest, server_id: int) -> HttpResponse:
 def proactive_history(request: HttpRequest, server_id: int) -> HttpResponse:
     server = _server(request, server_id)
     context = _schedule_context(server, HISTORY_POSTS)
-    return render(request, "discord/proactive.html", {**context, "workspace": server.workspace})
+    return render(request, "proactive/history.html", {**context, "workspace": server.workspace})
 
 
 @login_required
@@ -76,14 +77,14 @@ def proactive_preview(request: HttpRequest, server_id: int) -> HttpResponse:
     """Compose the post "Post now" would send; nothing is sent or counted yet."""
     server = _server(request, server_id)
     previewed_at = timezone.now()
-    preview = proactive.preview_post(server)
+    preview = actions.preview_post(server)
     token = ""
     if preview.text and not preview.error:
         token = signing.dumps(
             {"server": server.pk, "text": preview.text, "at": previewed_at.isoformat()}, salt=PREVIEW_SALT
         )
     context = {"server": server, "workspace": server.workspace, "preview": preview, "token": token}
-    return render(request, "discord/proactive_preview.html", context)
+    return render(request, "proactive/preview.html", context)
 
 
 @login_required
@@ -101,7 +102,7 @@ def proactive_send(request: HttpRequest, server_id: int) -> HttpResponse:
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         messages.error(request, "That preview is too old or was changed; nothing was sent. Make a new one.")
         return redirect("discord_proactive", server_id=server.pk)
-    post, sent_now = proactive.send_now(server, text, previewed_at)
+    post, sent_now = actions.send_now(server, text, previewed_at)
     if not sent_now:
         messages.info(request, "That preview was sent already; it was not posted again.")
     elif post.status == ProactivePost.Status.POSTED:

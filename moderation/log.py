@@ -10,7 +10,8 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from integrations.discordbot.models import DiscordServer, ModerationEntry
+from integrations.discordbot.models import DiscordServer
+from moderation.models import ModerationEntry
 
 
 def record_entry(

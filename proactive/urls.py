@@ -1,30 +1,31 @@
-"""Routes of proactive messages in the dashboard; included under ``discord/``."""
+"""Routes of proactive messages in the dashboard; included under ``discord/`` (they are a
+server's pages)."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from integrations.discordbot import proactive_views
+from proactive import views
 
 urlpatterns = [
     path(
         "servers/<int:server_id>/proactive/",
-        proactive_views.proactive_history,
+        views.proactive_history,
         name="discord_proactive",
     ),
     path(
         "servers/<int:server_id>/proactive/panel/",
-        proactive_views.proactive_panel,
+        views.proactive_panel,
         name="discord_proactive_panel",
     ),
     path(
         "servers/<int:server_id>/proactive/preview/",
-        proactive_views.proactive_preview,
+        views.proactive_preview,
         name="discord_proactive_preview",
     ),
     path(
         "servers/<int:server_id>/proactive/send/",
-        proactive_views.proactive_send,
+        views.proactive_send,
         name="discord_proactive_send",
     ),
 ]

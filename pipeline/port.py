@@ -1,7 +1,9 @@
-"""The port through which the pipeline acts on Discord, without importing discord.py.
+"""The ports through which the core acts on a channel (Discord today), without importing
+the channel's library.
 
-Adapters: ``gateway.GatewayPort`` (a connected discord.py client) and, for the worker, a
-REST-only discord.py client. Tests use a fake with the same methods.
+Each channel brings adapters with these methods: Discord's are in
+``integrations.discordbot.ports`` (discord.py clients, connected or REST-only). Tests use
+fakes with the same methods.
 """
 
 from __future__ import annotations
@@ -9,8 +11,8 @@ from __future__ import annotations
 from typing import Protocol
 
 
-class DiscordActionError(Exception):
-    """Discord refused or failed an action; ``reason`` is plain words for the owner."""
+class ActionError(Exception):
+    """The channel refused or failed an action; ``reason`` is plain words for the owner."""
 
     def __init__(self, reason: str, *, status: int | None = None) -> None:
         super().__init__(reason)
@@ -18,7 +20,7 @@ class DiscordActionError(Exception):
         self.status = status
 
 
-class DiscordPort(Protocol):
+class ChannelPort(Protocol):
     async def reply(self, channel_id: str, message_id: str, text: str) -> str:
         """Reply to a message without pinging anyone but its author; returns the new id."""
         ...

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from integrations.discordbot.text import split_message, strip_mention
+from pipeline.text import split_message, strip_mention
 
 
 def test_it_keeps_short_text_whole() -> None:

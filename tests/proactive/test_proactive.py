@@ -14,10 +14,12 @@ from huey.contrib.djhuey import HUEY
 from assistant.providers.base import Passage
 from assistant.providers.local import LocalProvider
 from assistant.text import sentences
-from integrations.discordbot import proactive
 from integrations.discordbot.diagnostics import diagnose
-from integrations.discordbot.models import BotApplication, DiscordServer, ProactivePost
-from integrations.discordbot.tasks import proactive_tick
+from integrations.discordbot.models import BotApplication, DiscordServer
+from proactive import actions as proactive
+from proactive import schedule
+from proactive.models import ProactivePost
+from proactive.tasks import proactive_tick
 
 T0 = datetime(2030, 1, 6, 9, 0, 30, tzinfo=UTC)
 SLOT0 = datetime(2030, 1, 6, 9, 0, tzinfo=UTC)
@@ -60,32 +62,32 @@ def record(server: DiscordServer, run_at: datetime, status: str, **fields: Any) 
 
 
 def test_a_slot_that_is_still_ahead_is_not_due() -> None:
-    assert proactive.due_slot(SLOT0, TWO_HOURS, SLOT0 - timedelta(seconds=1)) is None
+    assert schedule.due_slot(SLOT0, TWO_HOURS, SLOT0 - timedelta(seconds=1)) is None
 
 
 def test_the_slot_itself_is_due_on_the_minute() -> None:
-    assert proactive.due_slot(SLOT0, TWO_HOURS, SLOT0) == SLOT0
+    assert schedule.due_slot(SLOT0, TWO_HOURS, SLOT0) == SLOT0
 
 
 def test_after_downtime_only_the_most_recent_slot_is_due() -> None:
-    assert proactive.due_slot(SLOT0, TWO_HOURS, SLOT0 + 5 * TWO_HOURS + timedelta(minutes=10)) == (
+    assert schedule.due_slot(SLOT0, TWO_HOURS, SLOT0 + 5 * TWO_HOURS + timedelta(minutes=10)) == (
         SLOT0 + 5 * TWO_HOURS
     )
 
 
 def test_a_schedule_seen_for_the_first_time_is_due_at_once(server: DiscordServer) -> None:
-    assert proactive.upcoming_slot(server, T0) == SLOT0
+    assert schedule.upcoming_slot(server, T0) == SLOT0
 
 
 def test_a_new_frequency_steps_on_from_the_last_slot(server: DiscordServer) -> None:
     server.proactive_next_run_at, server.proactive_scheduled_frequency = SLOT0 + TWO_HOURS, "2h"
     server.proactive_frequency = "daily"
-    assert proactive.upcoming_slot(server, T0) == SLOT0 + timedelta(days=1)
+    assert schedule.upcoming_slot(server, T0) == SLOT0 + timedelta(days=1)
 
 
 def test_a_schedule_that_is_off_has_no_next_run(server: DiscordServer) -> None:
     server.proactive_enabled = False
-    assert proactive.next_run(server, T0) is None
+    assert schedule.next_run(server, T0) is None
 
 
 # --- claiming ------------------------------------------------------------------------------

@@ -1,0 +1,18 @@
+# ModerationEntry now belongs to the moderation app (moderation.0001 took over its state
+# and its table): only Django's state forgets it here; the table and its rows stay.
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("discordbot", "0004_proactive_posts"),
+        ("moderation", "0001_initial"),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.DeleteModel(name="ModerationEntry")],
+        ),
+    ]

@@ -1,0 +1,150 @@
+"""The steps every entrance shares once a member's question is to be answered: record it,
+read the member's context, check for a team takeover and for a wish to talk to a person
+(escalation), answer from the knowledge base, and record the delivered reply with its
+usage. Channel-independent: callers deliver the reply through their own port."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from time import monotonic
+
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.models import Workspace
+from assistant import answering
+from assistant.providers.base import Answer, Turn
+from conversations import actions as conversation_actions
+from conversations.tasks import send_escalation_email
+from guildmind.db import async_db, write_transaction
+from pipeline.servers import ServerSettings
+from usage.plans import plan_allows
+from usage.quota import release
+
+# Outcomes where no AI reply reached the member: the reserved message is given back.
+UNANSWERED = {"ignored:duplicate", "skipped:human", "skipped:answered-by-someone", "failed:deliver", "failed"}
+TEAM_TOLD = "I've let the team know you'd like to talk to a person; someone will reply here soon."
+
+
+@dataclass(frozen=True, slots=True)
+class Conversed:
+    recorded: conversation_actions.Recorded
+    # None when a team member has the conversation: the AI stays silent.
+    answer: Answer | None
+    # The member asked for a person and the team was told.
+    escalated: bool = False
+
+    def reply_text(self) -> str:
+        assert self.answer is not None
+        text = answering.format_reply(self.answer)
+        return f"{TEAM_TOLD}\n\n{text}" if self.escalated else text
+
+
+async def converse(
+    server: ServerSettings,
+    *,
+    channel_id: int,
+    member_id: int,
+    member_name: str,
+    question: str,
+    external_id: str,
+    bot_name: str,
+    place_name: str = "",
+    history: list[Turn] | None = None,
+) -> Conversed | None:
+    """Record the member's question and answer it from the workspace's knowledge with the
+    member's context (``history``, or else the member's own recent turns here). None when
+    the question was already recorded (a redelivery). No answer while a team member has
+    the conversation; when the member asks for a person, the team is told (escalation)."""
+    assert server.workspace_id is not None
+    place = server.place(channel_id, place_name)
+    workspace = await _workspace_info(server.workspace_id)
+    recorded = await async_db(conversation_actions.record_member_message)(
+        place,
+        member_id=str(member_id),
+        member_name=member_name,
+        text=question,
+        external_id=external_id,
+        history_limit=settings.AI_HISTORY_TURNS if history is None else 0,
+    )
+    if not recorded.created:
+        return None
+    if recorded.conversation.human_active(timezone.now()):
+        return Conversed(recorded, None)
+    context = recorded.history if history is None else history
+    answering_task = answering.answer_question(
+        workspace_id=server.workspace_id,
+        question=question,
+        history=context,
+        instructions=workspace.instructions,
+        bot_name=bot_name,
+    )
+    if not workspace.escalation_email:
+        return Conversed(recorded, await answering_task)
+    answer, wants_human = await asyncio.gather(
+        answering_task, answering.detect_human_request(question, context)
+    )
+    if wants_human:
+        await _escalate(recorded.conversation.pk)
+    return Conversed(recorded, answer, escalated=wants_human)
+
+
+async def _escalate(conversation_id: int) -> None:
+    """Flag the conversation and email the team (at most every 30 minutes per conversation).
+    The email goes through the worker, with retries: it never holds up the reply."""
+    if await async_db(conversation_actions.escalate)(conversation_id):
+        await async_db(send_escalation_email)(conversation_id)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceInfo:
+    instructions: str
+    escalation_email: str
+
+
+# What answering needs of the workspace, cached briefly: edits reach the gateway within as
+# long as server settings take, without a query per message.
+WORKSPACE_TTL = 5.0
+_workspace_cache: dict[int, tuple[float, WorkspaceInfo]] = {}
+
+
+async def _workspace_info(workspace_id: int) -> WorkspaceInfo:
+    cached = _workspace_cache.get(workspace_id)
+    now = monotonic()
+    if cached is not None and now - cached[0] < WORKSPACE_TTL:
+        return cached[1]
+    info = await async_db(_read_workspace_info)(workspace_id)
+    _workspace_cache[workspace_id] = (now, info)
+    return info
+
+
+def _read_workspace_info(workspace_id: int) -> WorkspaceInfo:
+    row = (
+        Workspace.objects.filter(pk=workspace_id)
+        .values("ai_instructions", "escalation_enabled", "escalation_email", "plan")
+        .first()
+    )
+    if row is None:
+        return WorkspaceInfo("", "")
+    escalating = row["escalation_enabled"] and plan_allows(row["plan"], "escalation").allowed
+    return WorkspaceInfo(row["ai_instructions"] or "", (row["escalation_email"] or "") if escalating else "")
+
+
+def record_answer(
+    recorded: conversation_actions.Recorded, answer: Answer, text: str, *, author_name: str, usage_key: str
+) -> None:
+    """Log the delivered reply and count it (an apology for a failure is not counted),
+    in one trip to a database thread."""
+    with write_transaction():
+        conversation_actions.record_reply(
+            recorded.conversation, text=text, author_name=author_name, sources=answer.sources
+        )
+        if answer.failed:  # an apology is not an AI reply: give the message back
+            release(recorded.conversation.workspace_id, usage_key)
+
+
+def outcome_of(answer: Answer) -> str:
+    if answer.failed:
+        return "answered:apology"
+    return "answered" if answer.grounded else "answered:unknown"

@@ -1,0 +1,298 @@
+"""The message pipeline: inbound → guard → moderate → trigger → human? → answer → deliver →
+record.
+
+It never imports a channel's library: the channel's adapter (Discord's gateway) hands it
+normalized messages, the server settings it keeps (a ``Directory``) and a ``ChannelPort``
+to act through. The gateway calls ``wants()`` on every message (memory only, no I/O) and
+``handle()`` only for messages that need work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from time import monotonic
+from typing import cast
+
+from django.conf import settings
+
+from assistant import answering
+from assistant.providers.base import Turn
+from conversations import actions as conversation_actions
+from guildmind.db import async_db
+from moderation.actions import ModeratedMessage, ModerationResult, moderate_message
+from moderation.port import ModerationPort
+from moderation.safety import BotFacts, MemberFacts
+from pipeline.channel_memory import ChannelMemory, Seen
+from pipeline.converse import UNANSWERED, converse, outcome_of, record_answer
+from pipeline.port import ActionError, ChannelPort
+from pipeline.rate_limits import answer_limits
+from pipeline.servers import Directory, ServerSettings
+from pipeline.text import split_message, strip_mention
+from usage.models import UsageEvent
+from usage.quota import LIMIT_NOTICE, release, reserve, should_notify_limit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    guild_id: int
+    channel_id: int
+    message_id: int
+    author_id: int
+    author_name: str
+    author_is_bot: bool
+    content: str
+    mentions_bot: bool
+    bot_user_id: int
+    bot_name: str = "Guildmind"
+    guild_name: str = ""
+    reply_to_author_id: int | None = None
+    # Someone other than the bot and the author is mentioned: the message is for them.
+    mentions_others: bool = False
+    # Filled by the gateway only when the server moderates (they cost a little to build).
+    mention_count: int = 0
+    member_facts: MemberFacts | None = None
+    bot_facts: BotFacts | None = None
+
+
+# Flood and repeat detectors look at a member's last few messages in the channel from the
+# last RECENT_SECONDS, kept in memory for a bounded number of members.
+RECENT_TEXTS = 5
+RECENT_SECONDS = 20.0
+RECENT_AUTHORS = 10_000
+
+
+class Pipeline:
+    def __init__(
+        self, servers: Directory, memory: ChannelMemory | None = None, *, application_id: str = ""
+    ) -> None:
+        self.servers = servers
+        # The bot this pipeline serves: a server connected through another application
+        # (a guild with both the shared and a custom bot) is that bot's to answer.
+        self.application_id = application_id
+        self.memory = memory or ChannelMemory(
+            per_channel=settings.CHANNEL_MEMORY_MESSAGES, channels=settings.CHANNEL_MEMORY_CHANNELS
+        )
+        self._recent_texts: OrderedDict[tuple[int, int, int], deque[tuple[float, str]]] = OrderedDict()
+
+    # --- guard + trigger (hot path: memory only) ------------------------------------
+    def wants(
+        self, guild_id: int, channel_id: int, *, author_is_bot: bool, mentions_bot: bool, author_id: int = 0
+    ) -> bool:
+        """Whether a message needs any work at all; cheap enough for every message."""
+        if author_is_bot:
+            return False
+        server = self._server(guild_id)
+        if server is None:
+            return False
+        if server.moderation_enabled or self._triggered(server, channel_id, mentions_bot):
+            return True
+        return self.held(guild_id, channel_id, author_id)
+
+    def held(self, guild_id: int, channel_id: int, author_id: int) -> bool:
+        """A team member has this member's conversation here (memory only)."""
+        return (guild_id, channel_id, author_id) in self.servers.held
+
+    def _server(self, guild_id: int) -> ServerSettings | None:
+        """The server's settings when this pipeline's bot serves it and it is active."""
+        server = self.servers.get(guild_id)
+        if server is None or not server.active:
+            return None
+        if self.application_id and server.application_id != self.application_id:
+            return None
+        return server
+
+    def moderates(self, guild_id: int) -> bool:
+        server = self._server(guild_id)
+        return server is not None and server.moderation.enabled
+
+    def remembers(self, guild_id: int) -> bool:
+        """Whether the channel memory keeps this server's messages (every message of it,
+        the bot's own and other bots' included): for channel awareness, and in
+        all-messages mode to notice a person answering before the bot does."""
+        server = self._server(guild_id)
+        return server is not None and (server.channel_awareness or server.response_mode == "all")
+
+    def observe(self, guild_id: int, channel_id: int, seen: Seen) -> None:
+        self.memory.remember(guild_id, channel_id, seen)
+
+    @staticmethod
+    def _triggered(server: ServerSettings, channel_id: int, mentions_bot: bool) -> bool:
+        mode = server.response_mode
+        if mode == "mention":
+            return mentions_bot
+        if mode == "all":
+            return mentions_bot or not server.channel_ids or channel_id in server.channel_ids
+        return False  # "/ask only": answers come through the slash command alone
+
+    # --- the rest of the pipeline ------------------------------------------------------
+    async def handle(self, message: InboundMessage, port: ChannelPort) -> str:
+        """Process one message; returns what happened (for logs, tests and benchmarks)."""
+        if message.author_is_bot or message.author_id == message.bot_user_id:
+            return "ignored:bot"
+        server = self._server(message.guild_id)
+        if server is None or server.workspace_id is None:
+            return "ignored:server"
+        if server.moderation.enabled and server.moderation.rules.strip():
+            # Each check is one message of usage; past the month's quota, no checks.
+            key = f"moderation:{message.message_id}"
+            checked = await async_db(reserve)(server.workspace_id, UsageEvent.Kind.MODERATION, key)
+            # The gateway's port also carries the moderation actions.
+            result = (
+                await self._moderate(server, message, cast(ModerationPort, port)) if checked.allowed else None
+            )
+            if result is not None and result.deleted:
+                return "moderated:deleted"
+        if not self._triggered(server, message.channel_id, message.mentions_bot):
+            if self.held(message.guild_id, message.channel_id, message.author_id):
+                # Not for the bot, but a team member has this member's conversation: they
+                # see every message live. (Addressed messages go on; answering checks the
+                # takeover in the database, so a lapsed one is answered again.)
+                await self._record_only(server, message)
+                return "skipped:human"
+            return "ignored:not-triggered"
+        question = strip_mention(message.content, str(message.bot_user_id))
+        if not question:
+            return "ignored:empty"
+        unprompted = not message.mentions_bot
+        if unprompted and _between_members(message):
+            return "skipped:between-members"
+        history = self._channel_history(server, message)
+        if unprompted and server.smart_mode:
+            decision = await answering.decide_reply(
+                workspace_id=server.workspace_id, question=question, history=history or []
+            )
+            if not decision.reply:
+                return "skipped:smart"
+        limited = await answer_limits().check(message.guild_id, message.channel_id, message.author_id)
+        if limited is not None:
+            if limited.notify:
+                with contextlib.suppress(ActionError):
+                    await port.reply(
+                        str(message.channel_id), str(message.message_id), limited.notice(message.author_name)
+                    )
+            return f"limited:{limited.scope}"
+        key = f"reply:{message.message_id}"
+        quota = await async_db(reserve)(server.workspace_id, UsageEvent.Kind.REPLY, key)
+        if not quota.allowed:
+            if quota.reason == "limit" and await async_db(should_notify_limit)(
+                server.workspace_id, message.guild_id, message.channel_id
+            ):
+                with contextlib.suppress(ActionError):
+                    await port.reply(str(message.channel_id), str(message.message_id), LIMIT_NOTICE)
+            return f"quota:{quota.reason}"
+        outcome = await self._answer(server, message, question, port, history)
+        if quota.reason == "counted" and outcome in UNANSWERED:
+            await async_db(release)(server.workspace_id, key)  # nothing went out: not a message
+        return outcome
+
+    async def _record_only(self, server: ServerSettings, message: InboundMessage) -> None:
+        place = server.place(message.channel_id, message.guild_name)
+        await async_db(conversation_actions.record_member_message)(
+            place,
+            member_id=str(message.author_id),
+            member_name=message.author_name,
+            text=strip_mention(message.content, str(message.bot_user_id)) or message.content,
+            external_id=str(message.message_id),
+        )
+
+    def _channel_history(self, server: ServerSettings, message: InboundMessage) -> list[Turn] | None:
+        """With channel awareness, the channel's recent conversation from everyone; else None
+        (the member's own thread is read from the conversation log)."""
+        if not server.channel_awareness:
+            return None
+        return self.memory.turns(
+            message.guild_id,
+            message.channel_id,
+            before_message_id=message.message_id,
+            bot_name=message.bot_name,
+        )
+
+    async def _moderate(
+        self, server: ServerSettings, message: InboundMessage, port: ModerationPort
+    ) -> ModerationResult:
+        """Check the message against the owner's rules (every mode, before answering)."""
+        if message.member_facts is None or message.bot_facts is None:
+            return ModerationResult()
+        key = (message.guild_id, message.channel_id, message.author_id)
+        recent = self._recent_texts.get(key) or deque(maxlen=RECENT_TEXTS)
+        now = monotonic()
+        moderated = ModeratedMessage(
+            guild_id=str(message.guild_id),
+            channel_id=str(message.channel_id),
+            message_id=str(message.message_id),
+            member_id=str(message.author_id),
+            member_name=message.author_name,
+            text=message.content,
+            mention_count=message.mention_count,
+            recent_texts=tuple(text for at, text in recent if now - at <= RECENT_SECONDS),
+        )
+        recent.append((now, message.content))
+        self._recent_texts[key] = recent
+        self._recent_texts.move_to_end(key)
+        while len(self._recent_texts) > RECENT_AUTHORS:
+            self._recent_texts.popitem(last=False)
+        return await moderate_message(
+            server.moderation, moderated, message.member_facts, message.bot_facts, port
+        )
+
+    async def _answer(
+        self,
+        server: ServerSettings,
+        message: InboundMessage,
+        question: str,
+        port: ChannelPort,
+        history: list[Turn] | None,
+    ) -> str:
+        assert server.workspace_id is not None
+        turn = await converse(
+            server,
+            history=history,
+            channel_id=message.channel_id,
+            member_id=message.author_id,
+            member_name=message.author_name,
+            question=question,
+            external_id=str(message.message_id),
+            bot_name=message.bot_name,
+            place_name=message.guild_name,
+        )
+        if turn is None:
+            return "ignored:duplicate"
+        if turn.answer is None:
+            return "skipped:human"  # a team member has this conversation
+        recorded, answer = turn.recorded, turn.answer
+        if not message.mentions_bot and self.memory.answered_by_someone_else(
+            message.guild_id, message.channel_id, message.message_id, message.author_id
+        ):
+            # A person answered while the AI was thinking: don't talk over them.
+            return "skipped:answered-by-someone"
+        text = turn.reply_text()
+        try:
+            await self._deliver(port, message, text)
+        except ActionError as exc:
+            log.warning("could not reply in guild %s: %s", message.guild_id, exc.reason)
+            await async_db(self.servers.record_error)(str(message.guild_id), f"Could not reply: {exc.reason}")
+            return "failed:deliver"
+        await async_db(record_answer)(
+            recorded, answer, text, author_name=message.bot_name, usage_key=f"reply:{message.message_id}"
+        )
+        return outcome_of(answer)
+
+    @staticmethod
+    async def _deliver(port: ChannelPort, message: InboundMessage, text: str) -> None:
+        first, *rest = split_message(text)
+        await port.reply(str(message.channel_id), str(message.message_id), first)
+        for piece in rest:
+            await port.send(str(message.channel_id), piece)
+
+
+def _between_members(message: InboundMessage) -> bool:
+    """A reply to another member, or a message mentioning someone else: members talking
+    to each other, where an unprompted bot would only be talking over them."""
+    replied = message.reply_to_author_id
+    to_someone_else = replied is not None and replied not in (message.bot_user_id, message.author_id)
+    return to_someone_else or message.mentions_others
