@@ -16,7 +16,7 @@ from django.core.files import File
 from django.db import transaction
 
 from accounts.models import Workspace
-from knowledge.crawl import check_url
+from knowledge.addresses import check_url
 from knowledge.errors import KnowledgeError, SourceLimitError
 from knowledge.extract import SUPPORTED_FILE_EXTENSIONS, file_extension
 from knowledge.ingestion import bump_knowledge_version, check_allowance, clean_title, knowledge_used

@@ -1,13 +1,9 @@
 """Fetch a web page or a sitemap's pages for the knowledge base, safely.
 
-Guildmind fetches addresses its users type in, so it must not become a way to reach
-inside the network it runs in (SSRF). Every connection, redirects included, goes
-through :class:`_PinnedTransport`, which resolves the host once, refuses private,
-loopback, link-local, reserved, multicast and unspecified addresses (IPv4, IPv6 and
-IPv4 inside IPv6), and then connects to exactly that checked address while sending the
-original Host header and TLS server name. A DNS answer that changes between the check
-and the connection (rebinding) therefore cannot redirect us. ``CRAWL_ALLOW_PRIVATE``
-lifts the address check for operators who want their intranet crawled.
+Every connection, redirects included, goes through
+:class:`knowledge.addresses.PinnedTransport`, which refuses addresses inside the network
+Guildmind runs in and connects to exactly the address it checked (SSRF and DNS
+rebinding; see that module).
 
 Caps: ``CRAWL_MAX_PAGES`` pages, ``CRAWL_MAX_BYTES`` bytes read in all (bodies are
 streamed and reading stops at the cap), ``CRAWL_TIMEOUT_SECONDS`` for the whole crawl.
@@ -19,9 +15,7 @@ few megabytes of hostile HTML keep an HTML parser busy for many seconds.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import socket
 import time
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -31,23 +25,19 @@ import httpx
 from django.conf import settings
 from lxml import etree
 
+from knowledge.addresses import PinnedTransport, host_and_port
 from knowledge.errors import KnowledgeError, SourceLimitError
 from knowledge.extract import ExtractLimits, extract_plain_text, too_much_text
 from knowledge.isolation import extract_html_isolated
 
 logger = logging.getLogger(__name__)
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-ALLOWED_SCHEMES = ("http", "https")
 MAX_REDIRECTS = 5
 # Sitemap documents read per crawl (an index and the sitemaps it lists).
 MAX_SITEMAP_DOCUMENTS = 20
 PAGE_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 SITEMAP_CONTENT_TYPES = frozenset({"application/xml", "text/xml", "text/plain"})
 USER_AGENT = "GuildmindBot/0.1 (knowledge base crawler)"
-# NAT64 addresses carry an IPv4 address in their last 32 bits.
-_NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
 
 
 @dataclass(frozen=True)
@@ -63,138 +53,6 @@ class CrawlResult:
     bytes_read: int
     # Pages that could not be read, as "url: reason" (for logs; the crawl went on).
     skipped: list[str] = field(default_factory=list)
-
-
-# --- Addresses ------------------------------------------------------------------------------
-
-
-def refusal_reason(address: IPAddress) -> str | None:
-    """Why Guildmind will not connect to ``address`` (None when it is a public address)."""
-    embedded = _embedded_ipv4(address)
-    if embedded is not None:
-        return refusal_reason(embedded)
-    blocked = (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_reserved
-        or address.is_multicast
-        or address.is_unspecified
-        # Catches the rest: shared (carrier-grade NAT) space, documentation ranges...
-        or not address.is_global
-    )
-    return "a private or loopback address" if blocked else None
-
-
-def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
-    if not isinstance(address, ipaddress.IPv6Address):
-        return None
-    if address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    if address.sixtofour is not None:
-        return address.sixtofour
-    if address in _NAT64_PREFIX:
-        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return None
-
-
-def _resolve(host: str, port: int) -> list[IPAddress]:
-    """Every address ``host`` resolves to (a literal address resolves to itself)."""
-    try:
-        return [ipaddress.ip_address(host)]
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
-        raise KnowledgeError(f"{host} could not be found; check the address.") from None
-    addresses: list[IPAddress] = []
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if address not in addresses:
-            addresses.append(address)
-    if not addresses:
-        raise KnowledgeError(f"{host} could not be found; check the address.")
-    return addresses
-
-
-def resolve_checked(host: str, port: int) -> IPAddress:
-    """The address to connect to for ``host``; KnowledgeError if any of its addresses is private.
-
-    Refusing when *any* resolved address is private (not only the one we would use)
-    keeps the rule simple to explain and closes tricks with mixed DNS answers.
-    """
-    addresses = _resolve(host, port)
-    if settings.CRAWL_ALLOW_PRIVATE:
-        return addresses[0]
-    for address in addresses:
-        reason = refusal_reason(address)
-        if reason is None:
-            continue
-        subject = str(address) if host.strip("[]") == str(address) else f"{host} resolves to {address}, which"
-        raise KnowledgeError(f"{subject} is {reason}; Guildmind does not crawl inside its own network.")
-    return addresses[0]
-
-
-def check_url(url: str) -> str:
-    """The URL, stripped, if Guildmind may crawl it; KnowledgeError otherwise.
-
-    Checks the scheme and the host's addresses now; every connection is checked again
-    when the crawl runs (the DNS answer may change in between).
-    """
-    url = url.strip()
-    host, port = _host_and_port(url)
-    resolve_checked(host, port)
-    return url
-
-
-def _host_and_port(url: str) -> tuple[str, int]:
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise KnowledgeError(f"{url} is not a valid web address.") from None
-    scheme = parts.scheme.lower()
-    if scheme not in ALLOWED_SCHEMES:
-        raise KnowledgeError("Only http:// and https:// addresses can be crawled.")
-    if not parts.hostname:
-        raise KnowledgeError(
-            f"{url} has no host name; write the full address, like https://example.com/help."
-        )
-    return parts.hostname, port or (443 if scheme == "https" else 80)
-
-
-class _PinnedTransport(httpx.BaseTransport):
-    """Connects only to checked addresses, and to the very address that was checked.
-
-    The request goes to the resolved IP; the Host header (set by httpx from the original
-    URL) and, for https, the TLS server name (``sni_hostname``) stay the original host,
-    so virtual hosting and certificate checks work as if we had connected by name.
-    """
-
-    def __init__(self, inner: httpx.BaseTransport) -> None:
-        self._inner = inner
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        host = request.url.host
-        scheme = request.url.scheme
-        if scheme not in ALLOWED_SCHEMES:
-            raise KnowledgeError("Only http:// and https:// addresses can be crawled.")
-        address = resolve_checked(host, request.url.port or (443 if scheme == "https" else 80))
-        extensions = dict(request.extensions)
-        if scheme == "https":
-            extensions["sni_hostname"] = host
-        pinned = httpx.Request(
-            request.method,
-            request.url.copy_with(host=str(address)),
-            headers=request.headers,
-            stream=request.stream,
-            extensions=extensions,
-        )
-        return self._inner.handle_request(pinned)
-
-    def close(self) -> None:
-        self._inner.close()
 
 
 # --- Fetching -------------------------------------------------------------------------------
@@ -225,7 +83,7 @@ class _Crawl:
         self.extract_seconds_left = self.limits.timeout_seconds
         self.chars = 0
         self.client = httpx.Client(
-            transport=_PinnedTransport(transport or httpx.HTTPTransport(retries=0)),
+            transport=PinnedTransport(transport or httpx.HTTPTransport(retries=0)),
             follow_redirects=False,  # each hop is followed by hand, and checked
             trust_env=False,  # a proxy would connect for us, to addresses we never checked
             headers={
@@ -250,7 +108,7 @@ class _Crawl:
         """The body of ``url`` (redirects followed, every hop checked), up to the byte cap."""
         current = url
         for _ in range(MAX_REDIRECTS + 1):
-            _host_and_port(current)  # the scheme of every hop, before connecting
+            host_and_port(current)  # the scheme of every hop, before connecting
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
                 raise KnowledgeError(

@@ -1,4 +1,4 @@
-"""Text extraction: turn uploaded files and fetched pages into markdown-ish plain text.
+"""Text extraction: turn uploaded files into markdown-ish plain text (pages: knowledge.html).
 
 Every extractor returns text whose headings are markdown ``#`` lines, so the chunker
 can keep each passage's place in the document. Unreadable input raises
@@ -25,9 +25,6 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from bs4 import BeautifulSoup
-from bs4.element import NavigableString, PageElement, PreformattedString, Tag
-
 from knowledge.errors import KnowledgeError, SourceLimitError
 
 if TYPE_CHECKING:
@@ -38,12 +35,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SUPPORTED_FILE_EXTENSIONS = ("txt", "md", "pdf", "docx")
-
-
-@dataclass(frozen=True)
-class HtmlPage:
-    title: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -90,7 +81,7 @@ def too_slow(subject: str, seconds: float) -> SourceLimitError:
     )
 
 
-class _Budget:
+class Budget:
     """The characters and time one extraction has left; raises SourceLimitError past them."""
 
     def __init__(self, limits: ExtractLimits, subject: str, seconds: float | None) -> None:
@@ -128,7 +119,7 @@ def extract_file(
     extension = file_extension(filename)
     if extension in ("txt", "md"):
         text = extract_plain_text(data)
-        _Budget(limits, "this file", seconds).add_chars(len(text))
+        Budget(limits, "this file", seconds).add_chars(len(text))
         return text
     if extension == "pdf":
         return extract_pdf(data, limits, seconds=seconds)
@@ -145,7 +136,7 @@ def extract_plain_text(data: bytes) -> str:
     """Plain text or markdown, decoded (UTF-8 or UTF-16 with a BOM, else Windows-1252)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return _normalize_newlines(data.decode("utf-16"))
+            return normalize_newlines(data.decode("utf-16"))
         except UnicodeDecodeError:
             raise KnowledgeError("This text file could not be read: its encoding is broken.") from None
     # A NUL byte in the first few kilobytes means a binary file renamed to .txt.
@@ -155,7 +146,7 @@ def extract_plain_text(data: bytes) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
-    return _normalize_newlines(text)
+    return normalize_newlines(text)
 
 
 def extract_pdf(data: bytes, limits: ExtractLimits | None = None, *, seconds: float | None = None) -> str:
@@ -165,7 +156,7 @@ def extract_pdf(data: bytes, limits: ExtractLimits | None = None, *, seconds: fl
     from pypdf.errors import LimitReachedError
 
     limits = limits or ExtractLimits.from_settings()
-    budget = _Budget(limits, "this PDF", seconds)
+    budget = Budget(limits, "this PDF", seconds)
     max_pages = limits.max_pdf_pages
     damaged = "This PDF could not be read: it is damaged or encrypted."
     try:
@@ -207,7 +198,7 @@ def extract_pdf(data: bytes, limits: ExtractLimits | None = None, *, seconds: fl
         if page_text:
             budget.add_chars(len(page_text))
             texts.append(page_text)
-    text = _normalize_newlines("\n\n".join(texts))
+    text = normalize_newlines("\n\n".join(texts))
     if not text.strip():
         if not pages:
             raise KnowledgeError(damaged)
@@ -241,7 +232,7 @@ def extract_docx(data: bytes, limits: ExtractLimits | None = None, *, seconds: f
     from docx.table import Table
 
     limits = limits or ExtractLimits.from_settings()
-    budget = _Budget(limits, "this Word document", seconds)
+    budget = Budget(limits, "this Word document", seconds)
     _check_unpacked_size(data, limits.max_uncompressed_bytes)
     try:
         document = Document(io.BytesIO(data))
@@ -281,7 +272,7 @@ def extract_docx(data: bytes, limits: ExtractLimits | None = None, *, seconds: f
             lines.append(f"- {text}")
         else:
             lines.append(text)
-    return _normalize_newlines("\n\n".join(lines))
+    return normalize_newlines("\n\n".join(lines))
 
 
 def _check_unpacked_size(data: bytes, limit: int) -> None:
@@ -336,120 +327,11 @@ def _heading_level(style_name: str) -> int:
     return min(int(match.group(1)), 6) if match else 0
 
 
-# Elements whose content is never part of the page's meaning.
-_DROPPED_TAGS = frozenset(
-    {"script", "style", "nav", "footer", "noscript", "template", "svg", "iframe", "head", "button", "select"}
-)
-# Elements that start a paragraph of their own.
-_PARAGRAPH_TAGS = frozenset(
-    {
-        "p", "div", "section", "article", "main", "header", "aside", "ul", "ol", "table",
-        "blockquote", "pre", "dl", "figure", "figcaption", "address", "details", "summary", "hr", "form",
-    }
-)  # fmt: skip
-_LINE_TAGS = frozenset({"br", "tr", "dt", "dd", "caption"})
-_HEADING_TAGS = {f"h{level}": level for level in range(1, 7)}
-
-
-def extract_html(
-    data: bytes | str,
-    *,
-    encoding: str | None = None,
-    limits: ExtractLimits | None = None,
-    seconds: float | None = None,
-    subject: str = "this page",
-) -> HtmlPage:
-    """The readable text of an HTML page, with h1-h6 as ``#`` headings, and its <title>.
-
-    ``encoding`` is the charset the server declared, if any; otherwise the page's own
-    meta tag (or a guess) decides. ``subject`` names the source in errors.
-    """
-    budget = _Budget(limits or ExtractLimits.from_settings(), subject, seconds)
-    try:
-        soup = BeautifulSoup(data, "lxml", from_encoding=encoding if isinstance(data, bytes) else None)
-    except MemoryError:
-        raise  # not a damaged document: one too big for the memory it may use
-    except Exception as error:
-        logger.info("unparseable HTML: %s", error)
-        raise KnowledgeError("This page could not be read: its HTML is broken.") from None
-    budget.check_time()
-    title = " ".join(soup.title.get_text(" ").split()) if soup.title else ""
-    root = soup.body or soup
-    text = _normalize_newlines(_tidy_html_lines(_render_html(root, budget)))
-    budget.add_chars(len(text))
-    if not title:
-        first_heading = soup.find("h1")
-        title = " ".join(first_heading.get_text(" ").split()) if first_heading else ""
-    return HtmlPage(title=title, text=text)
-
-
-def _render_html(root: Tag | BeautifulSoup, budget: _Budget) -> str:
-    # An explicit stack instead of recursion: a hostile page can nest thousands deep.
-    out: list[str] = []
-    stack: list[PageElement | tuple[str]] = [root]
-    # Separators and spaces not yet collapsed count too, so the raw text may run to
-    # twice the cap before the page is refused; the tidy text is checked after.
-    raw_limit = 2 * budget.limits.max_chars
-    raw_chars = counted = steps = 0
-    while stack:
-        steps += 1
-        if steps % 1000 == 0:
-            budget.check_time()
-            raw_chars += sum(len(part) for part in out[counted:])
-            counted = len(out)
-            if raw_chars > raw_limit:
-                raise too_much_text(budget.subject, budget.limits.max_chars)
-        item = stack.pop()
-        if isinstance(item, tuple):
-            out.append(item[0])
-            continue
-        if isinstance(item, PreformattedString):  # comments, doctypes, CDATA
-            continue
-        if isinstance(item, NavigableString):
-            out.append(re.sub(r"\s+", " ", str(item)))
-            continue
-        if not isinstance(item, Tag) or item.name in _DROPPED_TAGS or _is_hidden(item):
-            continue
-        if item.name in _HEADING_TAGS:
-            heading = " ".join(item.get_text(" ").split())
-            if heading:
-                out.append(f"\n\n{'#' * _HEADING_TAGS[item.name]} {heading}\n\n")
-            continue
-        before, after = _separators(item.name)
-        out.append(before)
-        stack.append((after,))
-        stack.extend(reversed(item.contents))
-    return "".join(out)
-
-
-def _separators(tag_name: str) -> tuple[str, str]:
-    if tag_name in _PARAGRAPH_TAGS:
-        return "\n\n", "\n\n"
-    if tag_name == "li":
-        return "\n- ", ""
-    if tag_name in _LINE_TAGS:
-        return "\n", "\n"
-    if tag_name in ("td", "th"):
-        return "", " | "
-    return "", ""
-
-
-def _is_hidden(tag: Tag) -> bool:
-    style = str(tag.get("style") or "").replace(" ", "").lower()
-    return tag.has_attr("hidden") or tag.get("aria-hidden") == "true" or "display:none" in style
-
-
-def _tidy_html_lines(text: str) -> str:
-    # Markup indentation and the cell separators left at a row's end are noise.
-    lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip(" |") for line in text.split("\n"))
-    return "\n".join(lines)
-
-
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def _normalize_newlines(text: str) -> str:
+def normalize_newlines(text: str) -> str:
     """Unix newlines, no trailing spaces, at most one blank line in a row."""
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -30,7 +30,8 @@ from multiprocessing.context import BaseContext
 from typing import Any
 
 from knowledge.errors import KnowledgeError, SourceLimitError
-from knowledge.extract import ExtractLimits, HtmlPage, extract_file, extract_html, too_slow
+from knowledge.extract import ExtractLimits, extract_file, too_slow
+from knowledge.html import HtmlPage, extract_html
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def extract_html_isolated(
     seconds: float | None = None,
     subject: str = "this page",
 ) -> HtmlPage:
-    """:func:`knowledge.extract.extract_html` in a child process; raises like
+    """:func:`knowledge.html.extract_html` in a child process; raises like
     :func:`extract_file_isolated`. ``seconds``: what is left of the source's time."""
     options = {"encoding": encoding, "subject": subject}
     reply = _run("html", data, options, limits, seconds, subject)

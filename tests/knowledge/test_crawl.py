@@ -6,8 +6,9 @@ from typing import Any
 import httpx
 import pytest
 
-from knowledge import crawl
-from knowledge.crawl import check_url, crawl_page, crawl_sitemap, refusal_reason
+from knowledge import addresses
+from knowledge.addresses import check_url, refusal_reason
+from knowledge.crawl import crawl_page, crawl_sitemap
 from knowledge.errors import KnowledgeError
 from tests.knowledge.conftest import Route, Site
 
@@ -89,7 +90,7 @@ def fake_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     def resolve(host: str, port: int) -> list[Any]:
         return [ipaddress.ip_address(table.get(host, host))]
 
-    monkeypatch.setattr(crawl, "_resolve", resolve)
+    monkeypatch.setattr(addresses, "_resolve", resolve)
     return table
 
 

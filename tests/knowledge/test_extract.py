@@ -6,7 +6,8 @@ import time
 import pytest
 
 from knowledge.errors import KnowledgeError
-from knowledge.extract import extract_docx, extract_file, extract_html, extract_pdf, extract_plain_text
+from knowledge.extract import extract_docx, extract_file, extract_pdf, extract_plain_text
+from knowledge.html import extract_html
 from tests.knowledge.conftest import make_docx, make_pdf
 
 

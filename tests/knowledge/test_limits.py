@@ -15,7 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from knowledge.actions import add_file_source, add_text_source, add_url_source
 from knowledge.errors import KnowledgeError, SourceLimitError
-from knowledge.extract import ExtractLimits, extract_docx, extract_html, extract_pdf
+from knowledge.extract import ExtractLimits, extract_docx, extract_pdf
+from knowledge.html import extract_html
 from knowledge.ingestion import ingest_source
 from knowledge.models import KnowledgeSource
 from tests.knowledge.conftest import Route, Site, make_docx, make_docx_bomb, make_pdf, understate_zip_sizes
