@@ -480,3 +480,32 @@ def check_not_english(m: Inspected) -> str | None:
 
 def mentions_self(text: str) -> bool:
     return bool(_SELF.search(text))
+
+
+# --- does an AI provider need to look? ------------------------------------------------------
+
+_RISKY = re.compile(
+    r"\b(?:dm me|dm for|pm me|hmu|free|sell\w*|buy\w*|wts|wtb|trad(?:e|ing)|price\w*|paypal|cash|money|"
+    r"pay|paid|usd|bucks|crypto|btc|eth|promo|discount|giveaway|nitro|hack\w*|cheat\w*|exploit\w*|"
+    r"password|passwd|token|api|address|phone|kill|die|dead|hate|hurt|stupid|idiot|dumb|ugly|shut up|"
+    r"loser|moron|trash|garbage|pathetic|worthless|nude\w*|sex\w*|naked|horny|18\+|nsfw|gore|porn\w*|"
+    r"stfu|kys|retard\w*|scam\w*|generated|midjourney|repost\w*|traced|chain|send this|forward this|"
+    r"subscribe|check out my|follow me|my (?:channel|stream|shop|store|server)|"
+    r"ignore (?:your|the|all|previous))\b"
+    r"|[$€£]\d|\d[$€£]|@everyone|@here"
+)
+
+
+def needs_judgement(m: Inspected) -> bool:
+    """Whether a message the local checks found nothing in still needs an AI provider's
+    judgement: anything with an attachment or several mentions, not in English, or with
+    words near a rule's subject (money, trading, cheats, insults, threats, sexual words,
+    secrets, promotion, chain messages, instructions to the bot). Ordinary chat ("gg",
+    "thanks, that fixed it", a docs link) is cleared with confidence and costs no call."""
+    if m.request.attachments or m.request.mention_count >= 3:
+        return True
+    if not m.norm.strip():
+        return False
+    if check_not_english(m):
+        return True
+    return bool(_RISKY.search(m.norm))

@@ -144,7 +144,7 @@ _LADDER_CUE = re.compile(
     r"moderation|escalat\w*|ladder)\b|→|->|>"
 )
 _WINDOW = re.compile(
-    r"\b(?:within|in|for|over|during)\s+(?:the\s+last\s+|a\s+|an\s+)?(\d+|one|two|three|six|twelve)?\s*"
+    r"\b(?:within|in|for|over|during|after)\s+(?:the\s+last\s+|a\s+|an\s+)?(\d+|one|two|three|six|twelve)?\s*"
     r"(days?|weeks?|months?|years?)\b"
 )
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "six": 6, "twelve": 12, "twenty-four": 24}

@@ -292,6 +292,46 @@ def moderation_rows(outcomes: list[Outcome]) -> list[Row]:
     ]
 
 
+def llm_share_rows() -> list[Row]:
+    """The share of ordinary chat an LLM provider would be asked about: the chat of
+    ``benchmarks.moderation``'s 10,000-message mix under its rules, and our benign cases
+    under their rule sets (messages the local checks find nothing in, nor clear)."""
+    from assistant.answering import needs_ai_call
+    from assistant.providers.base import ModerationRequest
+    from benchmarks import moderation as stream
+
+    chat = [s for s in stream.message_mix(2000) if s.kind == "chat"]
+    asked = sum(
+        1
+        for s in chat
+        if needs_ai_call(ModerationRequest(text=s.text, rules=stream.RULES, mention_count=s.mention_count))
+    )
+    rule_sets, cases = load_cases()
+    benign = [c for c in cases if c["kind"] == "benign"]
+    asked_benign = sum(
+        1
+        for c in benign
+        if needs_ai_call(
+            ModerationRequest(
+                text=c.get("text", ""),
+                rules=rule_sets[c["set"]]["rules"],
+                mention_count=c.get("mentions", 0),
+                attachments=tuple((a["filename"], a.get("description", "")) for a in c.get("att", [])),
+            )
+        )
+    )
+    share, share_benign = asked / len(chat), asked_benign / len(benign)
+    return [
+        (f"ordinary chat needing an LLM call, {len(chat)} messages", f"{share:.0%}", "≤ 20%", share <= 0.20),
+        (
+            f"our benign hard negatives needing one, {len(benign)}",
+            f"{share_benign:.0%}",
+            "(for information)",
+            True,
+        ),
+    ]
+
+
 def _injection_ok(outcome: Outcome) -> bool:
     if outcome.on_others:
         return False
@@ -334,7 +374,9 @@ def main(argv: list[str] | None = None) -> int:
     print_table(rows, f"Moderation, {args.provider} provider, {len(outcomes)} cases:")
     if args.verbose:
         print_misses(outcomes)
-    failed = not all(row[3] for row in rows)
+    cost = llm_share_rows()
+    print_table(cost, "Cost with an LLM provider (local checks first):")
+    failed = not all(row[3] for row in rows + cost)
     try:
         from benchmarks.escalation_quality import escalation_rows  # type: ignore[import-not-found]
     except ImportError:
