@@ -82,6 +82,8 @@ _INVITE = re.compile(r"\b(?:discord(?:app)?\.(?:gg|com/invite|io|me|li)|dsc\.gg|
 _PROMO = re.compile(
     r"\b(?:check out|subscribe to|sub to|follow|support|visit|join|go to|come to) (?:me\b|my )"
     r"|\bcommissions? (?:are |is )?(?:now )?open\b|\bopen for commissions\b|\btaking commissions\b"
+    r"|\bbuy \$[a-z]{2,8}\b|\b\d{2,}x (?:incoming|gains|soon|potential)\b"
+    r"|\b(?:contract|ca|info) in (?:my )?bio\b"
     r"|\bcomms (?:are )?open\b|\bslots? (?:left|open|available)\b|\blink in (?:my )?bio\b"
     r"|\bdm me for (?:prices|rates|commissions|a quote|cheap|details on my)\b"
     r"|\bmy (?:etsy|shop|store|youtube|twitch|channel|stream|insta|instagram|tiktok|patreon|ko-?fi|carrd|"
@@ -132,8 +134,12 @@ _SCAM = re.compile(
     r"\bfree (?:discord )?nitro\b|\bnitro (?:giveaway|gift|for free)\b"
     r"|\b(?:send|give|transfer) (?:me )?\d*\.?\d+ ?(?:btc|eth|usdt|sol|bitcoin|ethereum|crypto)\b.{0,60}"
     r"\b(?:back|double|return|x2|2x)\b|\bdoubl(?:e|ing) (?:your )?(?:crypto|btc|eth|money|coins)\b"
-    r"|\b(?:dm|send|give|tell) (?:me )?(?:your|ur) (?:login|password|pass|account details|seed phrase|"
-    r"recovery phrase|2fa|email and password|token)\b"
+    r"|\b(?:dm|send|give|tell|share|what'?s) (?:me )?(?:your|ur) (?:wallet |account |discord |steam )?"
+    r"(?:login|password|pass|account details|seed phrase|private keys?|recovery phrase|2fa|"
+    r"email and password|token)\b"
+    r"|\b\d+x (?:your|ur) (?:money|investment|crypto|coins)\b|\bguaranteed (?:returns?|profits?)\b"
+    r"|\binvestment (?:plan|opportunit\w+)\b|\bconnect (?:your|ur) wallet\b|\bairdrop\b.{0,60}\b(?:claim|"
+    r"connect|receive|link)\b"
     r"|\b(?:giving away|giveaway|free)\b.{0,40}\b(?:gift ?cards?|steam (?:gift|cards?|keys?)|robux|v-?bucks|"
     r"skins)\b.{0,40}\b(?:dm|click|claim|link|first \d+)\b"
     r"|\bclick (?:here|the link|this link|below) to (?:claim|get|receive|verify)\b"
@@ -144,7 +150,7 @@ _SCAM = re.compile(
 _LOOKALIKE = re.compile(
     r"d[il1]s+c[o0]r[cl]?d|disc[o0]rd-?(?:gift|nitro|app\.|promo)|dicsord|discorcl|dlscord|discrod|"
     r"steamcommun[il1]ty|stearn|steam-?(?:gift|trade|community\.)|nitro-?gift|free-?nitro|gift-?nitro|"
-    r"-verify\b|verify-|paypa1|roblox-?(?:gift|free)"
+    r"-verify\b|verify-|paypa1|roblox-?(?:gift|free)|-claim\b|claim-|airdrop|wallet-?connect"
 )
 _OFFICIAL_HOSTS = frozenset(
     {"discord.com", "discord.gg", "discordapp.com", "steamcommunity.com", "steampowered.com", "discord.me"}
@@ -189,10 +195,13 @@ _HOMEWORK = re.compile(
 )
 
 
+_ADVICE = re.compile(r"\b(?:never|don'?t|do not|dont|won'?t|will not|nobody will|no one will)\W+(?:\w+\W+)?$")
+
+
 def check_scam(m: Inspected) -> str | None:
-    match = _SCAM.search(m.norm)
-    if match:
-        return f"a scam (“{match.group(0)[:60]}”)"
+    for match in _SCAM.finditer(m.norm):
+        if not _ADVICE.search(m.norm[max(0, match.start() - 30) : match.start()]):
+            return f"a scam (“{match.group(0)[:60]}”)"
     for host in m.hosts:
         if host not in _OFFICIAL_HOSTS and _LOOKALIKE.search(host):
             return f"a phishing link ({host})"
@@ -317,9 +326,16 @@ _NOT_A_VALUE = re.compile(
 )
 
 
+_SEED_PHRASE = re.compile(
+    r"\b(?:seed|recovery|mnemonic) (?:phrase|words)(?: is|:|=)\s+(?:[a-z]+[\s,]+){11,}", _I
+)
+
+
 def check_secrets(m: Inspected) -> str | None:
     if _SECRET_PATTERNS.search(m.text):
         return "an API key or token"
+    if _SEED_PHRASE.search(m.text):
+        return "a wallet's seed phrase"
     for pattern in (_SECRET_ASSIGNED, _PASSWORD_SAID):
         for match in pattern.finditer(m.text):
             value = match.group(1)
@@ -346,7 +362,9 @@ _INSULT_WORDS = (
     r"subhuman|scum|freak|degenerate|joke)"
 )
 _INSULT = re.compile(
-    rf"\b(?:you|u|ya)(?:'re| are| r|re)? (?:\w+ ){{0,3}}?{_INSULT_WORDS}\b"
+    rf"\b(?:you|u|ya)(?:'re| are| r|re)? (?:[\w-]+ ){{0,3}}?{_INSULT_WORDS}\b"
+    r"|\b(?:everyone|everybody|we all) (?:here )?(?:hates?|can'?t stand) (?:you|u)\b"
+    r"|\bgo back to (?:your|ur) (?:own )?country\b"
     rf"|\b(?:your|ur) (?:art|work|code|drawing|face|mom|opinion)s? (?:is|are) (?:\w+ )?{_INSULT_WORDS}\b"
     rf"|\bso are (?:you|u)\b|\b(?:is|are) (?:an? |such an? )?(?:[\w-]+ )?(?:idiot|moron|loser|clown)s?\b"
     r"|\b(?:nobody|no one|no1) (?:likes|wants|cares about) (?:you|u|your)\b|\bjust leave the server\b"

@@ -51,6 +51,7 @@ MASS_MENTIONS = 5
 HEAVY_MENTIONS = 10
 CAPS_MIN_LETTERS = 20
 CAPS_SHARE = 0.7
+LINK_WALL = 4
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 _REPEATED_CHAR = re.compile(r"(\S)\1{19,}")
@@ -75,6 +76,8 @@ def moderate_by_rules(request: ModerationRequest) -> Verdict:
         if not rule.applies_in(channels):
             continue
         for name in rule.checks:
+            if name in rules.permitted:
+                continue  # "profanity is allowed" wins over a vaguer "keep it clean"
             if name not in results:
                 results[name] = DETECTORS[name].check(message)
             reason = results[name]
@@ -162,6 +165,8 @@ def _check_flood(m: Inspected) -> str | None:
         return f"{len(request.recent_texts) + 1} messages in quick succession"
     if _REPEATED_CHAR.search(request.text):
         return "a run of one repeated character"
+    if len(m.hosts) >= LINK_WALL:
+        return f"{len(m.hosts)} links in one message"
     tokens = m.norm.split()
     if len(tokens) >= 10:
         top = max(tokens.count(token) for token in set(tokens))
@@ -229,7 +234,7 @@ def _topic(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-_SPAM = r"spam\w*|flood\w*|walls? of text|message walls?"
+_SPAM = r"spam\w*|flood\w*|walls? of text|message walls?|link walls?"
 _MENTIONS = r"\b(?:mention\w*|ping\w*|tag\w*)|@everyone|@here"
 _HATE = (
     r"\b(?:slur\w*|hate\w*|racis\w*|bigot\w*|discriminat\w*|homophob\w*|transphob\w*|sexis\w*|"
@@ -300,7 +305,7 @@ DETECTORS: dict[str, Detector] = {
         "profanity",
         _topic(
             r"\b(?:profan\w*|swear\w*|curs(?:e|es|ing)|cuss\w*|obscen\w*|vulgar\w*|"
-            r"(?:bad|foul|offensive|strong) (?:language|words)|keep it (?:pg|clean|family[- ]friendly|sfw))\b"
+            r"(?:bad|foul|offensive|strong) (?:language|words)|keep it (?:pg|clean|family[- ]friendly))\b"
         ),
         _check_profanity,
         "medium",
@@ -318,7 +323,7 @@ DETECTORS: dict[str, Detector] = {
         "nsfw",
         _topic(
             r"\b(?:nsfw|nsfl|sexual\w*|explicit|porn\w*|adult content|lewd\w*|nud\w*|obscen\w*|gore|gory|"
-            r"suggestive)\b|18\+"
+            r"suggestive|sfw)\b|18\+"
         ),
         _check_nsfw,
         "medium",
@@ -336,8 +341,9 @@ DETECTORS: dict[str, Detector] = {
     "scams": Detector(
         "scams",
         _topic(
-            r"\b(?:scam\w*|phish\w*|fraud\w*|fake (?:giveaways?|links?|nitro)|free nitro|crypto|doubling|"
-            r"impersonat\w*|malicious links?|suspicious links?|giveaways?)\b"
+            r"\b(?:scam\w*|phish\w*|fraud\w*|fake (?:giveaways?|links?|nitro)|free nitro|doubling|"
+            r"impersonat\w*|malicious links?|suspicious links?|giveaways?|crypto (?:scams?|doubling)|"
+            r"investment\w*|airdrops?|seed phrases?)\b"
         ),
         cc.check_scam,
         "high",
@@ -378,7 +384,7 @@ DETECTORS: dict[str, Detector] = {
     ),
     "secrets": Detector(
         "secrets",
-        _topic(r"\b(?:api keys?|keys?|tokens?|passwords?|credentials?|secrets?|logins?)\b"),
+        _topic(r"\b(?:api keys?|keys?|tokens?|passwords?|credentials?|secrets?|logins?|seed phrases?)\b"),
         cc.check_secrets,
         "low",
         "delete",

@@ -108,6 +108,7 @@ _DIRECTIVE = re.compile(
     r"forbidden|prohibited|banned|allowed|except|outside|use|post|credit|follow|listen)\b|n't\b"
 )
 _CHANNEL_REF = r"(?:#([\w-]+)|<#(\d+)>)"
+_HEADING = re.compile(r"\b(?:rules?|guidelines|welcome|read (?:this|these|before))\b")
 _ONLY_IN = re.compile(
     rf"\bonly (?:in|on|to|within) {_CHANNEL_REF}|\b(?:goes?|belongs?) (?:in|to) {_CHANNEL_REF}"
     rf"|{_CHANNEL_REF} only\b|\bkeep [\w\s'-]{{1,40}}? (?:in|to) {_CHANNEL_REF}"
@@ -128,11 +129,11 @@ _ITEM_SPLIT = re.compile(r",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)|;|\s+or\s+|\s+and\s
 _DOMAIN = re.compile(r"\b((?:[a-z0-9-]+\.)+[a-z]{2,})\b")
 _FIXED_ACTION = re.compile(
     r"(?:\binstant(?:ly)?|\bimmediate(?:ly)?|\bautomatic|→|->|=>|=|\bresults? in an?|\bmeans an?|\bget you|"
-    r"\bwill be|\bgets? you)\s*(?:an?\s+)?"
+    r"\bwill be|\bgets? you|\bgets?|\bare)\s*(?:an?\s+)?"
     r"(ban|banned|kick|kicked|removed|timeout|timed out|mute|muted|warning|warned)"
 )
 _ACTION_WORD = re.compile(
-    r"\b(warn(?:ing|ed|s)?|strike|time ?out|timed out|mute[ds]?|kick(?:ed|s)?|ban(?:ned|s)?|"
+    r"\b(warn(?:ings?|ed|s)?|strikes?|time ?out|timed out|mute[ds]?|kick(?:ed|s)?|ban(?:ned|s)?|"
     r"delet(?:e|ed|ion)|remov(?:e|ed|al))\b"
 )
 _DURATION = re.compile(
@@ -141,7 +142,7 @@ _DURATION = re.compile(
 )
 _LADDER_CUE = re.compile(
     r"\b(?:first|then|after|next|second|third|strikes?|offen[cs]es?|punishments?|consequences?|penalt\w*|"
-    r"moderation|escalat\w*|ladder)\b|→|->|>"
+    r"moderation|escalat\w*|ladder|repeat\w*)\b|→|->|>|=|\b\d+ (?:warn\w*|strikes?)"
 )
 _WINDOW = re.compile(
     r"\b(?:within|in|for|over|during|after)\s+(?:the\s+last\s+|a\s+|an\s+)?(\d+|one|two|three|six|twelve)?\s*"
@@ -233,8 +234,11 @@ def _ladder(text: str) -> tuple[tuple[Step, ...], int | None] | None:
             near = _DURATION.search(lowered[start:end])
             seconds = _seconds(near.group(1), near.group(2)) if near else DEFAULT_TIMEOUT_SECONDS
             seconds = min(seconds, 28 * 86400)  # Discord's longest timeout
-        if not steps or steps[-1].action != action or action == "timeout":
-            steps.append(Step(action, seconds))
+        before = lowered[max(0, word.start() - 4) : word.start()]
+        count = re.search(r"(\d+)\s*$", before)
+        times = min(int(count.group(1)), 5) if count and action == "warn" else 1
+        if not steps or steps[-1].action != action or action == "timeout" or times > 1:
+            steps.extend([Step(action, seconds)] * times)
     window = None
     found = _WINDOW.search(lowered)
     if found and found.group(1):
@@ -281,26 +285,36 @@ def compile_rules(rules: str, topics: dict[str, re.Pattern[str]]) -> CompiledRul
     window: int | None = None
     allowed: set[str] = set()
     permitted: set[str] = set()
+    lines = rules.splitlines()
+    ladder_line = 0
     for number, text in statements(rules):
         body = _BULLET.sub("", text)
         lowered = normalize(body)
-        found = _ladder(body)
-        if found is not None and not ladder:
+        if number == ladder_line:
+            compiled.append(Rule(number, text, kind="ladder"))
+            continue
+        # A ladder may take a line of several sentences ("3 warnings = kick. Repeat = ban.").
+        found = None if ladder else _ladder(_BULLET.sub("", lines[number - 1]))
+        if found is not None and (_ladder(body) is not None or _ACTION_WORD.search(lowered)):
             ladder, window = found
+            ladder_line = number
             compiled.append(Rule(number, text, kind="ladder"))
             continue
         checks: set[str] = set()
-        # Channel mentions and domains are not topic words ("#self-promo" names a channel).
         plain = _CHANNEL.sub(" ", lowered)
-        for clause in _CLAUSE.split(plain):
+        for clause in _CLAUSE.split(lowered):
             if not clause.strip():
                 continue
-            named = _topics(clause, topics)
+            # Channel mentions are not topic words ("#self-promo" names a channel).
+            named = _topics(_CHANNEL.sub(" ", clause), topics)
             if _PERMISSIVE.search(clause) and not _NEGATION.search(clause):
-                permitted |= named
+                if not _CHANNEL.search(clause):  # "ads are fine in #promo" is a scope, not a permit
+                    permitted |= named
                 allowed |= set(_DOMAIN.findall(clause))
                 continue
             checks |= named
+        if _HEADING.search(lowered) and not _DIRECTIVE.search(lowered) and len(lowered.split()) <= 8:
+            checks = set()  # "Crypto Cafe: House Rules" names topics, forbids nothing
         if _PERMISSIVE.search(plain) and not _NEGATION.search(plain):
             allowed |= set(_DOMAIN.findall(plain))
         phrases: list[str] = []
