@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from django.conf import settings
 
+from assistant import content_checks, detectors
 from assistant.prompts import APOLOGY
 from assistant.providers.base import (
     NO_VIOLATION,
@@ -100,15 +101,29 @@ async def decide_reply(
 
 
 async def check_message(request: ModerationRequest, provider: Provider | None = None) -> Verdict:
-    """Moderate one message against the owner's rules. Never raises (failure: no violation)."""
+    """Moderate one message against the owner's rules. Never raises (failure: no violation).
+
+    The local checks run first, whatever the provider: what they find costs no AI call, and
+    neither does a message they clear with confidence (``needs_judgement``). Only the rest
+    goes to an AI provider (which judges every rule, the ones no local check covers too)."""
     if not request.rules.strip():
         return NO_VIOLATION
     try:
         chosen = provider or get_provider()
+        if chosen.name != "local":
+            local = detectors.moderate_by_rules(request)
+            if local.violation or not needs_ai_call(request):
+                return local
         return await _within_timeout(chosen.moderate(request))
     except Exception:
         logger.exception("moderation check failed")
         return NO_VIOLATION
+
+
+def needs_ai_call(request: ModerationRequest) -> bool:
+    """Whether an AI provider must judge a message the local checks found nothing in."""
+    rules = detectors.compiled_rules(request.rules)
+    return content_checks.needs_judgement(content_checks.Inspected(request, rules.allowed_domains))
 
 
 async def detect_human_request(text: str, history: list[Turn], provider: Provider | None = None) -> bool:

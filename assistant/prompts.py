@@ -22,7 +22,8 @@ APOLOGY = "Sorry, I couldn't answer that just now. Please try again in a moment.
 NO_ANSWER_MARKER = "NO_ANSWER"
 
 _TAG = re.compile(
-    r"</?\s*(?:member_message|message|passages?|history|rules|recent|topic|previous_posts?)\b[^>]*>"
+    r"</?\s*(?:member_message|message|passages?|history|rules|recent|topic|previous_posts?|channel|"
+    r"attachments)\b[^>]*>"
 )
 
 _SAFETY = (
@@ -115,10 +116,18 @@ def moderation_prompt(request: ModerationRequest) -> Prompt:
         "or ban for slurs."
     )
     recent = "\n".join(request.recent_texts) if request.recent_texts else "(none)"
+    channel = next((name for name in request.channels if not name.isdigit()), "")
+    attached = "; ".join(f"{name} ({about})" if about else name for name, about in request.attachments)
     user = (
         f"The owner's rules:\n{request.rules.strip()}\n\n"
         f"The author's recent messages in this channel:\n{quoted('recent', recent)}\n\n"
-        f"The message (it mentions {request.mention_count} users):\n{quoted('message', request.text)}"
+        + (
+            f"Posted in the channel #{quoted('channel', channel)} (rules scoped to channels apply).\n"
+            if channel
+            else ""
+        )
+        + (f"Attachments: {quoted('attachments', attached)}\n" if attached else "")
+        + f"The message (it mentions {request.mention_count} users):\n{quoted('message', request.text)}"
     )
     return Prompt(system, user)
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
 from assistant import answering
+from assistant.detectors import compiled_rules
 from assistant.providers.base import ModerationRequest, Provider, Verdict
 from guildmind.db import async_db
 from moderation import log as moderation_log
-from moderation.decision import ESCALATION_WINDOW, TIMEOUT_SECONDS, ModerationSettings, choose_action
+from moderation.decision import TIMEOUT_SECONDS, Decision, ModerationSettings, decide, offences
 from moderation.port import ModerationPort
 from moderation.safety import BotFacts, MemberFacts, missing_permission, protection_reason
 from pipeline.port import ActionError
@@ -44,6 +45,18 @@ class ModeratedMessage:
     mention_count: int = 0
     # The member's recent messages in the channel, oldest first (flood / repeat detectors).
     recent_texts: tuple[str, ...] = field(default_factory=tuple)
+    # For channel-scoped rules ("only in #promo"); a thread's parent channel counts too.
+    channel_name: str = ""
+    parent_channel_id: str = ""
+    parent_channel_name: str = ""
+    # (file name, description) of each attachment.
+    attachments: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The names and ids a channel-scoped rule may use for where the message was posted."""
+        found = (self.channel_id, self.channel_name, self.parent_channel_id, self.parent_channel_name)
+        return tuple(name for name in found if name)
 
 
 @dataclass(frozen=True)
@@ -101,24 +114,38 @@ async def _moderate(
         author_name=message.member_name,
         recent_texts=list(message.recent_texts),
         mention_count=message.mention_count,
+        channels=message.channels,
+        attachments=message.attachments,
     )
     verdict = await answering.check_message(request, provider)
     if not verdict.violation:
         return NOTHING
-    prior = await async_db(moderation_log.count_recent_violations)(
+    rules = compiled_rules(settings.rules)
+    line = verdict.rule_line or rules.line_of(verdict.rule)
+    window = settings.window(rules)
+    log = _Logger(message, verdict, line, window, now)
+    exempt = _exempt_channel(settings, message) or protection_reason(member, bot, settings.exempt_role_ids)
+    if exempt:
+        # Never moderated: no action, and the entry does not count as an offence.
+        await log("none", SKIPPED, f"exempt: {exempt}")
+        return ModerationResult("none", SKIPPED)
+    times = await async_db(moderation_log.offence_times)(
         message.guild_id,
         message.member_id,
-        since=now - ESCALATION_WINDOW,
+        rule=verdict.rule,
+        rule_lines=tuple(dict.fromkeys((line, *verdict.rule_lines))) if line else (),
+        since=now - timedelta(days=window),
         exclude_message_id=message.message_id,
     )
-    action = choose_action(verdict, settings, prior)
-    log = _Logger(message, verdict)
+    offence, in_burst = offences(times, now)
+    decision = decide(verdict, settings, rules, offence, in_burst=in_burst)
+    log.decision = decision
+    action = decision.action
     if action == "none":
-        await log(action, SKIPPED, "no enabled action fits the recommendation")
-        return ModerationResult(action, SKIPPED)
-    protected = protection_reason(member, bot)
-    if protected:
-        await log(action, SKIPPED, protected)
+        detail = (
+            "part of a burst already acted on" if in_burst else "no enabled action fits the recommendation"
+        )
+        await log(action, SKIPPED, detail)
         return ModerationResult(action, SKIPPED)
     steps = ["delete", action] if action != "delete" and settings.delete else [action]
     if settings.dry_run:
@@ -126,14 +153,23 @@ async def _moderate(
             missing = missing_permission(bot, step)
             await log(step, DRY_RUN, f"would fail: {missing}" if missing else "")
         return ModerationResult(action, DRY_RUN)
-    outcomes = {step: await _execute(step, message, verdict, bot, port, log) for step in steps}
+    outcomes = {step: await _execute(step, message, verdict, decision, bot, port, log) for step in steps}
     return ModerationResult(action, outcomes[action], deleted=outcomes.get("delete") == DONE)
+
+
+def _exempt_channel(settings: ModerationSettings, message: ModeratedMessage) -> str | None:
+    for channel_id in (message.channel_id, message.parent_channel_id):
+        if channel_id and channel_id in settings.exempt_channel_ids:
+            name = message.channel_name if channel_id == message.channel_id else message.parent_channel_name
+            return f"the channel {'#' + name if name else channel_id} is exempt from moderation"
+    return None
 
 
 async def _execute(
     action: str,
     message: ModeratedMessage,
     verdict: Verdict,
+    decision: Decision,
     bot: BotFacts,
     port: ModerationPort,
     log: _Logger,
@@ -150,7 +186,9 @@ async def _execute(
         elif action == "warn":
             await port.warn(message.channel_id, warning_text(message.member_id, verdict.rule))
         elif action == "timeout":
-            await port.timeout(message.guild_id, message.member_id, TIMEOUT_SECONDS, reason)
+            await port.timeout(
+                message.guild_id, message.member_id, decision.seconds or TIMEOUT_SECONDS, reason
+            )
         elif action == "kick":
             await port.kick(message.guild_id, message.member_id, reason)
         elif action == "ban":
@@ -184,9 +222,15 @@ def _audit_reason(verdict: Verdict) -> str:
 class _Logger:
     """Writes the log entries of one verdict."""
 
-    def __init__(self, message: ModeratedMessage, verdict: Verdict) -> None:
+    def __init__(
+        self, message: ModeratedMessage, verdict: Verdict, rule_line: int, window_days: int, now: datetime
+    ) -> None:
         self.message = message
+        self.now = now
         self.verdict = verdict
+        self.rule_line = rule_line
+        self.window_days = window_days
+        self.decision: Decision | None = None
 
     async def __call__(self, action: str, outcome: str, detail: str) -> None:
         try:
@@ -203,6 +247,11 @@ class _Logger:
                 reason=self.verdict.reason,
                 outcome=outcome,
                 outcome_detail=detail,
+                rule_line=self.rule_line,
+                offence=self.decision.offence if self.decision else 0,
+                window_days=self.window_days if self.decision else 0,
+                step=self.decision.step if self.decision else "",
+                created_at=self.now,
             )
         except Exception:
             # A lost log line must not undo or block the action itself.

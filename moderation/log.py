@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from integrations.discordbot.models import DiscordServer
 from moderation.models import ModerationEntry
@@ -28,6 +28,11 @@ def record_entry(
     reason: str,
     outcome: str,
     outcome_detail: str = "",
+    rule_line: int = 0,
+    offence: int = 0,
+    window_days: int = 0,
+    step: str = "",
+    created_at: datetime | None = None,
 ) -> ModerationEntry:
     """Write one entry for the server of ``guild_id``.
 
@@ -50,6 +55,11 @@ def record_entry(
         reason=reason,
         outcome=outcome,
         outcome_detail=outcome_detail,
+        rule_line=rule_line,
+        offence=offence,
+        window_days=window_days,
+        step=step[:80],
+        **({"created_at": created_at} if created_at else {}),
     )
 
 
@@ -65,6 +75,35 @@ def count_recent_violations(
         server__guild_id=guild_id, member_id=member_id, created_at__gte=since
     ).exclude(message_id=exclude_message_id)
     return entries.values("message_id").distinct().count()
+
+
+def offence_times(
+    guild_id: str,
+    member_id: str,
+    *,
+    rule: str,
+    rule_lines: tuple[int, ...],
+    since: datetime,
+    exclude_message_id: str = "",
+) -> list[datetime]:
+    """When the member's earlier messages flagged for this rule since ``since`` were flagged,
+    oldest first, one per message (a deleted-and-warned message is one offence).
+
+    The rule is matched by its lines of the rules text (every line the message broke), or
+    by its words when either has no line. Members skipped as exempt never offend."""
+    entries = (
+        ModerationEntry.objects.filter(server__guild_id=guild_id, member_id=member_id, created_at__gte=since)
+        .exclude(message_id=exclude_message_id)
+        .exclude(outcome=ModerationEntry.Outcome.SKIPPED, outcome_detail__startswith="exempt")
+    )
+    if rule_lines:
+        entries = entries.filter(Q(rule_line__in=rule_lines) | Q(rule_line=0, rule=rule))
+    else:
+        entries = entries.filter(rule=rule)
+    first: dict[str, datetime] = {}
+    for message_id, at in entries.order_by("created_at").values_list("message_id", "created_at"):
+        first.setdefault(message_id, at)
+    return sorted(first.values())
 
 
 def server_log(server: DiscordServer, *, action: str = "", member_id: str = "") -> QuerySet[ModerationEntry]:

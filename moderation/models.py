@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 from accounts.models import Workspace
 from integrations.discordbot.models import DiscordServer
@@ -40,13 +41,21 @@ class ModerationEntry(models.Model):
     # The member's message as it was, so the owner can judge the decision after a delete.
     message_text = models.TextField(blank=True)
     rule = models.TextField(blank=True)
+    # The line of the rules text the rule is on (from 1; 0 when unknown), which offence of
+    # that rule this was in the window, and the ladder step it earned ("timeout 1 h").
+    rule_line = models.PositiveSmallIntegerField(default=0)
+    offence = models.PositiveSmallIntegerField(default=0)
+    window_days = models.PositiveSmallIntegerField(default=0)
+    step = models.CharField(max_length=80, blank=True)
     severity = models.CharField(max_length=10, blank=True)
     action = models.CharField(max_length=10, choices=Action.choices)
     reason = models.TextField(blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     # Why the action failed or was skipped, in plain words; empty when done.
     outcome_detail = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the decision was made (the moderation step passes its clock; bursts and the
+    # ladder's window are measured on it).
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         db_table = "discordbot_moderationentry"
@@ -59,3 +68,14 @@ class ModerationEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.member_name or self.member_id} ({self.outcome})"
+
+    @property
+    def offence_summary(self) -> str:
+        """ "2nd offence of rule 3 in 30 days → timeout 1 h", or "" for older entries."""
+        if not self.offence:
+            return ""
+        from moderation.decision import ordinal
+
+        where = f"rule {self.rule_line}" if self.rule_line else "this rule"
+        step = self.step or "none"
+        return f"{ordinal(self.offence)} offence of {where} in {self.window_days} days → {step}"

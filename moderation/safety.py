@@ -17,6 +17,12 @@ class MemberFacts:
     has_administrator: bool = False
     has_manage_guild: bool = False
     top_role_position: int = 0
+    # Moderation permissions: a member who may moderate others is never moderated.
+    has_kick_members: bool = False
+    has_ban_members: bool = False
+    has_manage_messages: bool = False
+    has_moderate_members: bool = False
+    role_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -30,8 +36,21 @@ class BotFacts:
     can_moderate_members: bool = False
 
 
-def protection_reason(member: MemberFacts, bot: BotFacts) -> str | None:
-    """Why the bot must never act on this member, or None."""
+_MODERATOR_PERMISSIONS = (
+    ("has_kick_members", "Kick Members"),
+    ("has_ban_members", "Ban Members"),
+    ("has_manage_messages", "Manage Messages"),
+    ("has_moderate_members", "Moderate Members"),
+)
+
+
+def protection_reason(
+    member: MemberFacts, bot: BotFacts, exempt_role_ids: frozenset[str] = frozenset()
+) -> str | None:
+    """Why the bot must never act on this member, or None.
+
+    Besides the owner, administrators, Manage Server, bots and roles at or above the bot's:
+    every member holding a moderation permission, and members of a role the owner exempts."""
     if member.is_self:
         return "the member is the bot itself"
     if member.is_owner:
@@ -42,8 +61,14 @@ def protection_reason(member: MemberFacts, bot: BotFacts) -> str | None:
         return "the member has the Administrator permission"
     if member.has_manage_guild:
         return "the member has the Manage Server permission"
+    for flag, name in _MODERATOR_PERMISSIONS:
+        if getattr(member, flag):
+            return f"the member has the {name} permission"
     if member.top_role_position >= bot.top_role_position:
         return "the member's top role is at or above the bot's"
+    exempt = sorted(set(member.role_ids) & exempt_role_ids)
+    if exempt:
+        return f"the member's role {exempt[0]} is exempt from moderation"
     return None
 
 

@@ -57,6 +57,11 @@ class InboundMessage:
     mention_count: int = 0
     member_facts: MemberFacts | None = None
     bot_facts: BotFacts | None = None
+    # Where it was posted and what it carries, for channel-scoped rules and attachment checks.
+    channel_name: str = ""
+    parent_channel_id: int = 0
+    parent_channel_name: str = ""
+    attachments: tuple[tuple[str, str], ...] = ()
 
 
 # Flood and repeat detectors look at a member's last few messages in the channel from the
@@ -230,6 +235,10 @@ class Pipeline:
             text=message.content,
             mention_count=message.mention_count,
             recent_texts=tuple(text for at, text in recent if now - at <= RECENT_SECONDS),
+            channel_name=message.channel_name,
+            parent_channel_id=str(message.parent_channel_id or ""),
+            parent_channel_name=message.parent_channel_name,
+            attachments=message.attachments,
         )
         recent.append((now, message.content))
         self._recent_texts[key] = recent

@@ -83,6 +83,10 @@ class ModerationRequest:
     # Recent messages of the same member in the channel (for flood / repeat detectors).
     recent_texts: list[str] = field(default_factory=list)
     mention_count: int = 0
+    # The channel's names and ids (and its parent's, for a thread), for channel-scoped rules.
+    channels: tuple[str, ...] = ()
+    # (file name, description) of each attachment.
+    attachments: tuple[tuple[str, str], ...] = ()
 
 
 Action = Literal["none", "delete", "warn", "timeout", "kick", "ban"]
@@ -95,6 +99,10 @@ class Verdict:
     severity: Literal["none", "low", "medium", "high"] = "none"
     action: Action = "none"
     reason: str = ""
+    # The line of the owner's rules text the rule is on (from 1; 0 when unknown).
+    rule_line: int = 0
+    # Every line the message broke (earlier offences of any of them count on the ladder).
+    rule_lines: tuple[int, ...] = ()
 
 
 NO_VIOLATION = Verdict(violation=False)

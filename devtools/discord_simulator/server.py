@@ -200,12 +200,14 @@ class DiscordSimulator:
         mention_bot_of: str | None = None,
         mention_everyone: bool = False,
         reply_to: str | None = None,
+        attachments: Iterable[tuple[str, str]] = (),
     ) -> dict[str, Any]:
         """A member's message: stored and dispatched as MESSAGE_CREATE to the guild's bots that have
         the GUILD_MESSAGES intent (content hidden without MESSAGE_CONTENT unless they are mentioned).
 
         ``mention_bot_of`` prefixes ``<@bot id>`` for that application's bot; ``mention_everyone``
-        prefixes ``@everyone``; ``reply_to`` makes it a reply to that message id in the channel.
+        prefixes ``@everyone``; ``reply_to`` makes it a reply to that message id in the channel;
+        ``attachments`` are (file name, description) pairs of files the member uploaded.
         """
         guild = self.state.guild(guild_id)
         channel = guild.channel_by_id(str(channel_id))
@@ -222,13 +224,29 @@ class DiscordSimulator:
             channel_id=channel.id,
             guild=guild,
             author=author,
-            body={"content": content},
+            body={"content": content, "attachments": self._uploads(channel.id, attachments)},
             referenced=referenced,
         )
         message["mention_everyone"] = mention_everyone
         message["allowed_mentions"] = None  # members' clients send none
         self.backend.publish_message(message, by_bot=False)
         return message
+
+    def _uploads(self, channel_id: str, files: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+        uploads = []
+        for filename, description in files:
+            attachment_id = self.state.snowflakes.next()
+            uploads.append(
+                {
+                    "id": attachment_id,
+                    "filename": filename,
+                    "description": description or None,
+                    "size": 1024,
+                    "url": f"http://simulator.invalid/attachments/{channel_id}/{attachment_id}/{filename}",
+                    "proxy_url": f"http://simulator.invalid/attachments/{channel_id}/{attachment_id}/{filename}",
+                }
+            )
+        return uploads
 
     async def send_interaction(
         self,

@@ -100,6 +100,7 @@ class GuildmindBot(discord.AutoShardedClient):
             mention_count=len(message.raw_mentions) + len(message.raw_role_mentions) if facts else 0,
             member_facts=facts[0] if facts else None,
             bot_facts=facts[1] if facts else None,
+            **(_where(message) if facts else {}),
         )
         task = asyncio.create_task(self._process(inbound))
         self._tasks.add(task)
@@ -237,6 +238,19 @@ def _seen(message: discord.Message, my_id: int, author_is_bot: bool, replied: di
     )
 
 
+def _where(message: discord.Message) -> dict[str, Any]:
+    """The channel (and a thread's parent) by name, and the attachments, for the rules that
+    are scoped to channels or read attachments."""
+    channel = message.channel
+    parent = getattr(channel, "parent", None)
+    return {
+        "channel_name": str(getattr(channel, "name", "") or ""),
+        "parent_channel_id": parent.id if parent is not None else 0,
+        "parent_channel_name": str(getattr(parent, "name", "") or ""),
+        "attachments": tuple((a.filename, a.description or "") for a in message.attachments),
+    }
+
+
 def _facts(guild: discord.Guild, message: discord.Message) -> tuple[MemberFacts, BotFacts] | None:
     """What the moderation safety checks need to know about the author and the bot."""
     author, me = message.author, guild.me
@@ -251,6 +265,11 @@ def _facts(guild: discord.Guild, message: discord.Message) -> tuple[MemberFacts,
         has_administrator=bool(member_permissions and member_permissions.administrator),
         has_manage_guild=bool(member_permissions and member_permissions.manage_guild),
         top_role_position=author.top_role.position if isinstance(author, discord.Member) else 0,
+        has_kick_members=bool(member_permissions and member_permissions.kick_members),
+        has_ban_members=bool(member_permissions and member_permissions.ban_members),
+        has_manage_messages=bool(member_permissions and member_permissions.manage_messages),
+        has_moderate_members=bool(member_permissions and member_permissions.moderate_members),
+        role_ids=tuple(str(role.id) for role in author.roles) if isinstance(author, discord.Member) else (),
     )
     bot = BotFacts(
         top_role_position=me.top_role.position,

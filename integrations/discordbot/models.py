@@ -91,6 +91,12 @@ class DiscordServer(models.Model):
     moderation_kick = models.BooleanField(default=False)
     moderation_ban = models.BooleanField(default=False)
     moderation_dry_run = models.BooleanField(default=False)
+    # Offences older than this many days no longer count on the ladder (a window written in
+    # the rules text wins).
+    moderation_window_days = models.PositiveSmallIntegerField(default=30)
+    # Roles and channels (Discord ids) the owner exempts from moderation.
+    moderation_exempt_role_ids = models.JSONField(default=list, blank=True)
+    moderation_exempt_channel_ids = models.JSONField(default=list, blank=True)
 
     # Scheduled posts by the bot on its own (the scheduler reads these).
     proactive_enabled = models.BooleanField(default=False)

@@ -42,6 +42,7 @@ from integrations.discordbot.install import (
 )
 from integrations.discordbot.models import DiscordServer
 from integrations.discordbot.setup_forms import InstallForm, ServerSettingsForm
+from moderation.rules import describe_rules
 from usage.plans import plan_allows
 
 # Discord's own words for an owner who pressed "Cancel" in its dialog.
@@ -198,6 +199,13 @@ def server_settings(request: HttpRequest, server_id: int) -> HttpResponse:
         "form": form,
         "channels_error": channels_error,
         "needed_permissions": permission_names(server_permissions(server)),
+        "rules_view": describe_rules(
+            server.moderation_rules,
+            window_days=server.moderation_window_days,
+            enabled=tuple(
+                a for a in ("delete", "warn", "timeout", "kick", "ban") if getattr(server, f"moderation_{a}")
+            ),
+        ),
     }
     return render(request, "discord/server_settings.html", context, status=400 if form.errors else 200)
 

@@ -9,12 +9,17 @@ from django import forms
 
 from integrations.discordbot.install import ACTION_PERMISSIONS, SETTINGS_FIELDS, Channel, permissions_for
 from integrations.discordbot.models import DiscordServer
+from moderation.decision import DEFAULT_WINDOW_DAYS
 
 RULES_MAX_LENGTH = 4000
 # Discord snowflakes are decimal numbers of up to 20 digits.
 _CHANNEL_ID = re.compile(r"^\d{1,20}$")
 _CHANNEL_MENTION = re.compile(r"^<#(\d+)>$")
 _SEPARATORS = re.compile(r"[\s,]+")
+_ROLE_MENTION = re.compile(r"^<@&(\d+)>$")
+# Lists of Discord ids the owner types (or ticks): each gets a form field of its own.
+_TYPED_ID_FIELDS = ("channel_ids", "moderation_exempt_role_ids", "moderation_exempt_channel_ids")
+WINDOW_MAX_DAYS = 365
 
 MODERATION_ACTION_CHOICES = [
     ("delete", "Delete messages (Manage Messages)"),
@@ -48,7 +53,7 @@ class ServerSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = DiscordServer
         # Every owner setting; the channel list gets its own field (ticked or typed).
-        fields = [name for name in SETTINGS_FIELDS if name != "channel_ids"]
+        fields = [name for name in SETTINGS_FIELDS if name not in _TYPED_ID_FIELDS]
         widgets = {
             "response_mode": forms.RadioSelect,
             "moderation_rules": forms.Textarea(
@@ -69,6 +74,7 @@ class ServerSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
             "moderation_kick": "Kick the member",
             "moderation_ban": "Ban the member",
             "moderation_dry_run": "Dry run: only log what the bot would do",
+            "moderation_window_days": "Offences count on the ladder for (days)",
             "proactive_enabled": "Post proactive messages",
             "proactive_channel": "Channel name",
             "proactive_frequency": "How often",
@@ -101,6 +107,19 @@ class ServerSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
             self.stale_channel_ids = []
         field.label = "Channels to listen in (none ticked: every text channel)"
         self.fields["channels"] = field
+        # A form posted without it (an older page, a script) keeps the default.
+        self.fields["moderation_window_days"].required = False
+        for name, saved_ids, label in (
+            ("exempt_roles", self.instance.moderation_exempt_role_ids, "Roles never moderated"),
+            ("exempt_channels", self.instance.moderation_exempt_channel_ids, "Channels never moderated"),
+        ):
+            self.fields[name] = forms.CharField(
+                required=False,
+                label=label,
+                initial=" ".join(str(i) for i in saved_ids or []),
+                widget=forms.TextInput(attrs={"placeholder": "123456789012345678"}),
+                help_text="Ids separated by spaces (in Discord: right-click, Copy ID).",
+            )
 
     def clean_channels(self) -> list[str]:
         if self.channels is not None:
@@ -121,6 +140,20 @@ class ServerSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
             if value not in ids:
                 ids.append(value)
         return ids
+
+    def clean_exempt_roles(self) -> list[str]:
+        return _typed_ids(self.cleaned_data.get("exempt_roles") or "", _ROLE_MENTION, "role")
+
+    def clean_exempt_channels(self) -> list[str]:
+        return _typed_ids(self.cleaned_data.get("exempt_channels") or "", _CHANNEL_MENTION, "channel")
+
+    def clean_moderation_window_days(self) -> int:
+        days = self.cleaned_data.get("moderation_window_days")
+        if days is None:
+            return DEFAULT_WINDOW_DAYS
+        if not 1 <= days <= WINDOW_MAX_DAYS:
+            raise forms.ValidationError(f"Between 1 and {WINDOW_MAX_DAYS} days.")
+        return int(days)
 
     def clean_moderation_rules(self) -> str:
         rules = str(self.cleaned_data.get("moderation_rules") or "").strip()
@@ -179,8 +212,26 @@ class ServerSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
     def save(self, commit: bool = True) -> DiscordServer:
         server: DiscordServer = super().save(commit=False)
         server.channel_ids = self.cleaned_data["channels"]
+        server.moderation_exempt_role_ids = self.cleaned_data["exempt_roles"]
+        server.moderation_exempt_channel_ids = self.cleaned_data["exempt_channels"]
         if commit:
             # Only the settings: the gateway may be updating the name or status meanwhile.
             # ``updated_at`` (auto_now) is what tells the gateway to reload this server.
-            server.save(update_fields=[*self.Meta.fields, "channel_ids", "updated_at"])
+            server.save(update_fields=[*self.Meta.fields, *_TYPED_ID_FIELDS, "updated_at"])
         return server
+
+
+def _typed_ids(raw: str, mention: re.Pattern[str], kind: str) -> list[str]:
+    ids: list[str] = []
+    for token in _SEPARATORS.split(raw.strip()):
+        if not token:
+            continue
+        mentioned = mention.match(token)
+        value = mentioned.group(1) if mentioned else token
+        if not _CHANNEL_ID.match(value):
+            raise forms.ValidationError(
+                f"“{token[:40]}” is not a {kind} id. Ids are numbers such as 123456789012345678."
+            )
+        if value not in ids:
+            ids.append(value)
+    return ids

@@ -14,6 +14,7 @@ from assistant.answering import (
     decide_reply,
     detect_human_request,
     format_reply,
+    needs_ai_call,
     retrieval_query,
 )
 from assistant.prompts import APOLOGY
@@ -179,7 +180,10 @@ async def test_smart_mode_replies_to_a_covered_question(searched: list[str]) -> 
 
 
 async def test_a_failing_provider_means_no_moderation_action() -> None:
-    request = ModerationRequest(text="discord.gg/abc", rules="No invite links")
+    # Nothing the local checks catch, so the provider is asked, and fails.
+    request = ModerationRequest(
+        text="come join our other server, dm me for the link", rules="No invite links"
+    )
 
     assert await check_message(request, provider=BrokenProvider()) == NO_VIOLATION
 
@@ -232,3 +236,18 @@ def test_urls_in_the_answer_do_not_embed() -> None:
 
 def test_a_reply_cannot_ping_everyone() -> None:
     assert "@everyone" not in format_reply(Answer("Hey @everyone, refunds take 5 days."))
+
+
+async def test_what_the_local_checks_catch_costs_no_ai_call() -> None:
+    request = ModerationRequest(text="discord.gg/abc", rules="No invite links")
+
+    verdict = await check_message(request, provider=BrokenProvider())
+
+    assert (verdict.violation, verdict.rule) == (True, "No invite links")
+
+
+def test_short_plain_chatter_needs_no_ai_call() -> None:
+    rules = "No invite links. Keep discussions on topic."
+
+    assert not needs_ai_call(ModerationRequest(text="gg, thanks everyone", rules=rules))
+    assert needs_ai_call(ModerationRequest(text="selling my old acc, dm me", rules=rules))

@@ -17,7 +17,8 @@ from tests.assistant.support import PASSWORDS, REFUNDS, recorded
 pytestmark = pytest.mark.usefixtures("fake_key", "whole_knowledge")
 
 RULES = "1. Be kind.\n2. No advertising or invite links to other servers."
-INVITE = ModerationRequest(text="join us at discord.gg/abc123", rules=RULES)
+# The local checks cannot judge it (no link), so it goes to the model.
+INVITE = ModerationRequest(text="come join our other server, dm me for the link", rules=RULES)
 
 
 def completion(openai_api: respx.MockRouter, fixture: str) -> respx.Route:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db.models import F
 
 from assistant.wordlists import SLURS
 from devtools.discord_simulator import Call
@@ -103,6 +105,11 @@ async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     raise TimeoutError("the condition never held")
 
 
+async def time_passes(*, minutes: int) -> None:
+    """Age the moderation log, as if the earlier messages were sent ``minutes`` ago."""
+    await ModerationEntry.objects.aupdate(created_at=F("created_at") - timedelta(minutes=minutes))
+
+
 def bot_role_position(running: Running) -> int:
     return next(r.position for r in running.guild.roles.values() if r.bot_id == APP_ID)
 
@@ -188,6 +195,7 @@ async def test_repeated_spam_escalates_to_a_kick_but_never_to_a_ban_left_off(run
     first = await post(running, SPAM)
     assert running.sim.is_deleted(first["id"])
     assert running.sim.member(running.guild.id, running.member.user.id) is not None
+    await time_passes(minutes=5)  # a second offence, not the same burst
     await post(running, SPAM.replace("freenitro", "nitro2"))
     assert running.sim.member(running.guild.id, running.member.user.id) is None  # kicked
     assert not [c for c in running.sim.calls if "/bans/" in c[1]]
@@ -242,6 +250,7 @@ async def test_repeated_slurs_never_escalate_to_a_disabled_kick_or_ban(running: 
 
     for n in range(3):
         await post(running, f"{SLUR} {n}")
+        await time_passes(minutes=5)
 
     assert not kick_calls(running, member_id) and not ban_calls(running, member_id)
     assert running.sim.member(running.guild.id, member_id) is not None
@@ -255,6 +264,12 @@ async def test_repeated_slurs_never_escalate_to_a_disabled_kick_or_ban(running: 
 
 def _administrator(running: Running) -> str:
     return running.sim.add_member(running.guild.id, "ada", administrator=True).user.id
+
+
+def _moderator(running: Running) -> str:
+    # Below the bot, but holding moderation permissions: a moderator is never moderated.
+    running.sim.add_role(running.guild.id, "Mods", perms.KICK_MEMBERS | perms.MANAGE_MESSAGES, 1)
+    return running.sim.add_member(running.guild.id, "mo", roles=("Mods",)).user.id
 
 
 def _server_manager(running: Running) -> str:
@@ -273,6 +288,7 @@ def _above_the_bot(running: Running) -> str:
     [
         (_administrator, "the member has the Administrator permission"),
         (_server_manager, "the member has the Manage Server permission"),
+        (_moderator, "the member has the Kick Members permission"),
         (_above_the_bot, "the member's top role is at or above the bot's"),
     ],
 )
@@ -288,7 +304,7 @@ async def test_a_protected_member_is_never_touched_and_the_skip_is_logged(
     assert moderation_calls(running) == []
     assert not running.sim.is_deleted(message["id"])
     assert running.sim.member(running.guild.id, member_id) is not None
-    assert await entries() == [("ban", "skipped", reason)]
+    assert await entries() == [("none", "skipped", f"exempt: {reason}")]
 
 
 async def test_another_bot_is_never_touched_nor_logged(running: Running) -> None:
@@ -355,3 +371,89 @@ async def test_ordinary_messages_spread_over_time_are_not_a_flood(
     assert not any(running.sim.is_deleted(m["id"]) for m in spread)
     burst = [await post(running, f"quick {n}") for n in range(6)]  # six within a second
     assert running.sim.is_deleted(burst[-1]["id"])
+
+
+# --- the owner's written rules: scopes, attachments, ladder, bursts, exemptions -----------
+
+LADDER_RULES = (
+    "1. Self-promotion and Discord invites only in #support.\n"
+    "2. No NSFW content, including attachments.\n"
+    "Punishments: first a warning, then a 1-hour timeout, then a kick."
+)
+
+
+async def test_self_promotion_is_allowed_in_its_channel_and_deleted_elsewhere(running: Running) -> None:
+    await moderate(running, moderation_rules=LADDER_RULES, **toggles("delete", "warn"))
+    support = running.guild.channels["support"].id
+
+    allowed = await running.sim.post_message(running.guild.id, support, running.member.user.id, SPAM)
+    await running.settle(allowed)
+    elsewhere = await post(running, SPAM)
+
+    assert not running.sim.is_deleted(allowed["id"])
+    assert running.sim.is_deleted(elsewhere["id"])
+
+
+async def test_an_nsfw_attachment_is_deleted_by_its_file_name(running: Running) -> None:
+    await moderate(running, moderation_rules=LADDER_RULES, **toggles("delete"))
+
+    message = await post(running, "lol look", attachments=[("nsfw_pic.png", "")])
+
+    assert running.sim.is_deleted(message["id"])
+
+
+async def test_the_second_offence_gets_the_owners_one_hour_timeout(running: Running) -> None:
+    await moderate(running, moderation_rules=LADDER_RULES, **toggles("delete", "warn", "timeout", "kick"))
+    member_id = running.member.user.id
+    await post(running, SPAM)
+    await time_passes(minutes=10)
+
+    await post(running, SPAM.replace("freenitro", "again"))
+
+    patches = [
+        c
+        for c in running.sim.calls
+        if (c.method, c.path) == ("PATCH", f"/guilds/{running.guild.id}/members/{member_id}")
+    ]
+    assert len(patches) == 1 and not kick_calls(running, member_id)
+    timed_out = running.sim.member(running.guild.id, member_id)
+    assert timed_out is not None and timed_out.communication_disabled_until is not None
+    entry = await ModerationEntry.objects.filter(action="timeout").aget()
+    assert entry.offence_summary == "2nd offence of rule 1 in 30 days → timeout 1 h"
+
+
+async def test_a_flood_is_one_offence_deleted_and_warned_once(running: Running) -> None:
+    await moderate(running, moderation_rules=LADDER_RULES, **toggles("delete", "warn", "timeout", "kick"))
+    member_id = running.member.user.id
+
+    messages = [await post(running, f"{SPAM} {n}") for n in range(4)]
+
+    assert all(running.sim.is_deleted(m["id"]) for m in messages)
+    actions = [action for action, outcome, _ in await entries() if outcome == "done"]
+    assert actions == ["delete", "warn", "delete", "delete", "delete"]
+    assert not kick_calls(running, member_id)
+    member = running.sim.member(running.guild.id, member_id)
+    assert member is not None and member.communication_disabled_until is None
+
+
+async def test_a_role_the_owner_exempts_is_never_moderated(running: Running) -> None:
+    role = running.sim.add_role(running.guild.id, "Partners", 0, 1)
+    member_id = running.sim.add_member(running.guild.id, "pat", roles=("Partners",)).user.id
+    await announce_roles(running)
+    await moderate(running, moderation_exempt_role_ids=[role.id], **toggles("delete"))
+
+    message = await post(running, SPAM, author_id=member_id)
+
+    assert not running.sim.is_deleted(message["id"])
+    assert await entries() == [
+        ("none", "skipped", f"exempt: the member's role {role.id} is exempt from moderation")
+    ]
+
+
+async def test_a_channel_the_owner_exempts_is_never_moderated(running: Running) -> None:
+    await moderate(running, moderation_exempt_channel_ids=[running.general], **toggles("delete"))
+
+    message = await post(running, SPAM)
+
+    assert not running.sim.is_deleted(message["id"])
+    assert await entries() == [("none", "skipped", "exempt: the channel #general is exempt from moderation")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from assistant.providers.base import Action, Verdict
@@ -9,7 +11,7 @@ from moderation.decision import ModerationSettings, choose_action
 
 
 def toggles(*enabled: str, dry_run: bool = False) -> ModerationSettings:
-    flags = {name: name in enabled for name in ("delete", "warn", "timeout", "kick", "ban")}
+    flags: dict[str, Any] = {name: name in enabled for name in ("delete", "warn", "timeout", "kick", "ban")}
     return ModerationSettings(enabled=True, rules="No spam.", dry_run=dry_run, **flags)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.utils import timezone
 
 from assistant.providers.local import LocalProvider
 from assistant.wordlists import SLURS
@@ -70,7 +72,7 @@ def server(workspace: Any) -> DiscordServer:
 
 
 def toggles(*enabled: str, dry_run: bool = False, rules: str = RULES) -> ModerationSettings:
-    flags = {name: name in enabled for name in ("delete", "warn", "timeout", "kick", "ban")}
+    flags: dict[str, Any] = {name: name in enabled for name in ("delete", "warn", "timeout", "kick", "ban")}
     return ModerationSettings(enabled=True, rules=rules, dry_run=dry_run, **flags)
 
 
@@ -82,11 +84,24 @@ async def moderate(
     member: MemberFacts = MEMBER,
     bot: BotFacts = BOT,
     message_id: str = "10",
+    now: datetime | None = None,
+    channel_name: str = "",
 ) -> ModerationResult:
     message = ModeratedMessage(
-        guild_id="500", channel_id="700", message_id=message_id, member_id="42", member_name="mia", text=text
+        guild_id="500",
+        channel_id="700",
+        message_id=message_id,
+        member_id="42",
+        member_name="mia",
+        text=text,
+        channel_name=channel_name,
     )
-    return await moderate_message(settings, message, member, bot, port, provider=LocalProvider())
+    return await moderate_message(settings, message, member, bot, port, provider=LocalProvider(), now=now)
+
+
+def minutes(n: int) -> datetime:
+    """A clock ``n`` minutes from now (messages further apart than a burst)."""
+    return timezone.now() + timedelta(minutes=n)
 
 
 async def entries() -> list[tuple[str, str, str]]:
@@ -214,7 +229,7 @@ async def test_a_protected_member_is_never_touched(
 
     await moderate(SLUR, toggles("delete", "ban"), port, member=member)
 
-    assert (port.calls, await entries()) == ([], [("ban", "skipped", reason)])
+    assert (port.calls, await entries()) == ([], [("none", "skipped", f"exempt: {reason}")])
 
 
 async def test_a_permission_discord_refuses_is_logged_as_failed(server: DiscordServer) -> None:
@@ -269,7 +284,9 @@ async def test_the_third_offence_escalates(server: DiscordServer) -> None:
     port = FakePort()
     settings = toggles("delete", "warn", "timeout")
 
-    results = [await moderate(INVITE, settings, port, message_id=str(n)) for n in (1, 2, 3)]
+    results = [
+        await moderate(INVITE, settings, port, message_id=str(n), now=minutes(5 * n)) for n in (1, 2, 3)
+    ]
 
     assert [r.action for r in results] == ["delete", "warn", "timeout"]
 
@@ -278,10 +295,10 @@ async def test_escalation_times_the_member_out_and_deletes_the_message(server: D
     port = FakePort()
     settings = toggles("delete", "warn", "timeout")
     for n in (1, 2):
-        await moderate(INVITE, settings, port, message_id=str(n))
+        await moderate(INVITE, settings, port, message_id=str(n), now=minutes(5 * n))
     port.calls.clear()
 
-    await moderate(INVITE, settings, port, message_id="3")
+    await moderate(INVITE, settings, port, message_id="3", now=minutes(15))
 
     assert port.calls == [("delete", "700", "3"), ("timeout", "500", "42", "600")]
 

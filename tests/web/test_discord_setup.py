@@ -773,3 +773,61 @@ def test_every_form_carries_a_csrf_token(
         form = re.search(rf'<form method="post" action="{re.escape(action)}".*?</form>', pages, re.S)
         assert form is not None, action
         assert 'name="csrfmiddlewaretoken"' in form.group(0)
+
+
+MAPPED_RULES = (
+    "Server rules\n"
+    "1. No selling or trading accounts.\n"
+    "2. Self-promotion only in #promo.\n"
+    "3. Banned words: kys, /\\bsimps?\\b/\n"
+    "4. Don't post AI-generated art as your own.\n"
+    "First a warning, then a 1-hour timeout, then a kick. Offences count for 14 days."
+)
+
+
+def test_the_settings_page_shows_each_rule_lines_checks_and_the_ladder(
+    alice_client: Client, server: DiscordServer, unreachable_discord: Any
+) -> None:
+    data = settings_data(moderation_enabled="on", moderation_rules=MAPPED_RULES, moderation_delete="on")
+    assert alice_client.post(settings_url(server), data).status_code == 302
+
+    shown = page(alice_client.get(settings_url(server)))
+
+    mapping = shown[shown.index('id="rules-mapping"') :]
+    assert "buying, selling, trading" in mapping
+    assert "not in #promo" in mapping and "self-promotion" in mapping
+    assert "your banned words: “kys”" in mapping and "your patterns: /\\bsimps?\\b/" in mapping
+    row = mapping[mapping.index("AI-generated") :]
+    assert "needs an AI provider" in row[: row.index("</tr>")]
+    assert "1. warn → 2. timeout 1 h → 3. kick" in mapping
+    assert "Offences count for 14 days (from your rules)" in mapping
+    assert "1 rule needs an AI provider" in mapping
+
+
+def test_exempt_roles_channels_and_the_window_are_saved(
+    alice_client: Client, server: DiscordServer, unreachable_discord: Any
+) -> None:
+    data = settings_data(
+        moderation_enabled="on",
+        moderation_rules="No spam.",
+        moderation_delete="on",
+        moderation_window_days="45",
+        exempt_roles="<@&111111111111111111> 222222222222222222",
+        exempt_channels="<#333333333333333333>",
+    )
+
+    assert alice_client.post(settings_url(server), data).status_code == 302
+
+    server.refresh_from_db()
+    assert server.moderation_window_days == 45
+    assert server.moderation_exempt_role_ids == ["111111111111111111", "222222222222222222"]
+    assert server.moderation_exempt_channel_ids == ["333333333333333333"]
+
+
+def test_an_exempt_role_that_is_not_an_id_is_explained(
+    alice_client: Client, server: DiscordServer, unreachable_discord: Any
+) -> None:
+    data = settings_data(moderation_enabled="on", moderation_rules="No spam.", moderation_delete="on")
+    response = alice_client.post(settings_url(server), {**data, "exempt_roles": "@Mods"})
+    assert response.status_code == 400
+    assert "“@Mods” is not a role id" in page(response)

@@ -362,3 +362,17 @@ def test_an_out_of_range_page_shows_a_real_page(
 
     assert response.status_code == 200
     assert shown(response) == ["only"]
+
+
+def test_the_log_shows_the_rule_line_the_offence_count_and_the_ladder_step(
+    alice_client: Client, server: DiscordServer
+) -> None:
+    entry = add_entry(server, "selling my acc, $30", action="timeout")
+    ModerationEntry.objects.filter(pk=entry.pk).update(
+        rule_line=3, offence=2, window_days=30, step="timeout 1 h"
+    )
+
+    page = alice_client.get(log_url(server)).content.decode()
+
+    assert "line 3:" in page
+    assert "2nd offence of rule 3 in 30 days → timeout 1 h" in page

@@ -123,7 +123,7 @@ def test_an_invite_link_is_flagged_under_a_server_that_forbids_advertising(
     )
     page = response.content.decode()
     assert '<span class="badge status-failed">yes</span>' in page
-    assert "advertising or an invite link (discord.gg/abc123)" in page
+    assert "a Discord invite link (discord.gg/abc123)" in page
     assert '<strong class="would-do">Delete the message.</strong>' in page
     assert "Dry run: nothing was deleted, posted or logged." in page
 
