@@ -14,7 +14,17 @@ from benchmarks.common import setup_django
 
 def main() -> int:
     setup_django()
-    from benchmarks import ask_latency, concurrency, flood, hot_path, interactions, moderation, retrieval
+    from django.conf import settings
+    from benchmarks import (
+        ask_latency,
+        concurrency,
+        flood,
+        hot_path,
+        interactions,
+        moderation,
+        quality,
+        retrieval,
+    )
 
     failures = 0
     hot = hot_path.main()
@@ -28,6 +38,10 @@ def main() -> int:
     moderated = asyncio.run(moderation.run())
     failures += not moderation.passed(moderated)
     moderation.print_result(moderated)
+    judged = quality.run()
+    failures += not quality.passed(judged)
+    print(f"[{'ok' if quality.passed(judged) else 'FAIL'}] answer quality on our labelled set (benchmarks/data/quality):")
+    quality.print_table(judged, settings.AI_PROVIDER)
     found = retrieval.main()
     ok = found["p95_ms"] < 10
     failures += not ok
@@ -47,8 +61,6 @@ def main() -> int:
     flooded = asyncio.run(flood.run())
     failures += not flood.passed(flooded)
     flood.print_result(flooded)
-    from django.conf import settings
-
     flood.print_ceiling(asyncio.run(flood.ceiling(settings.PIPELINE_CONCURRENCY)))
     endpoint = asyncio.run(interactions.run())
     failures += not interactions.passed(endpoint)
