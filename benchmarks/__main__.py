@@ -15,6 +15,7 @@ from benchmarks.common import setup_django
 def main() -> int:
     setup_django()
     from django.conf import settings
+
     from benchmarks import (
         ask_latency,
         concurrency,
@@ -40,7 +41,8 @@ def main() -> int:
     moderation.print_result(moderated)
     judged = quality.run()
     failures += not quality.passed(judged)
-    print(f"[{'ok' if quality.passed(judged) else 'FAIL'}] answer quality on our labelled set (benchmarks/data/quality):")
+    verdict = "ok" if quality.passed(judged) else "FAIL"
+    print(f"[{verdict}] answer quality on our labelled set (benchmarks/data/quality):")
     quality.print_table(judged, settings.AI_PROVIDER)
     found = retrieval.main()
     ok = found["p95_ms"] < 10
