@@ -98,6 +98,8 @@ class WorkspaceIndex:
         self.embedded = 0
         # Each chunk's source as a small integer, for "the best other document".
         self._source_of = np.zeros(0, dtype=np.int64)
+        self._by_source = np.zeros(0, dtype=np.int64)
+        self._source_starts = np.zeros(0, dtype=np.int64)
         self._has_vector = np.zeros(len(chunks), dtype=bool)
         self.nbytes = 0
         if not chunks:
@@ -107,6 +109,10 @@ class WorkspaceIndex:
         self._bm25 = bm25
         self._vocab = bm25.vocab_dict
         _, self._source_of = np.unique([c.source_id for c in chunks], return_inverse=True)
+        # Chunks grouped by source, and where each source's group starts: a per-source
+        # maximum is then one reduceat (np.maximum.at is far slower).
+        self._by_source = np.argsort(self._source_of, kind="stable")
+        self._source_starts = np.flatnonzero(np.diff(self._source_of[self._by_source], prepend=-1))
         self._build_matrix()
         self.nbytes = self._measure()
 
@@ -197,9 +203,8 @@ class WorkspaceIndex:
 
     def _best_other_source(self, fused: np.ndarray) -> np.ndarray:
         """For each source, the best score among the chunks of all the other sources."""
-        sources = int(self._source_of.max()) + 1
-        best = np.full(sources, -np.inf, dtype=np.float64)
-        np.maximum.at(best, self._source_of, fused)
+        sources = len(self._source_starts)
+        best = np.maximum.reduceat(fused[self._by_source], self._source_starts)
         if sources == 1:
             return np.zeros(1)
         order = np.argsort(-best)
