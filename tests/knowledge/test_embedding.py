@@ -112,3 +112,23 @@ def test_chunks_not_embedded_yet_are_still_found_by_their_words() -> None:
 
 def test_a_passage_without_evidence_is_a_plain_passage() -> None:
     assert Passage(text="x", title="t", score=1.0).dense is None
+
+
+@pytest.mark.django_db
+def test_chunks_of_another_model_are_re_embedded_in_the_background() -> None:
+    from accounts.models import Workspace
+    from knowledge.models import Chunk, KnowledgeSource
+    from knowledge.reembedding import embedding_status, reembed_stale
+
+    workspace = Workspace.objects.create(name="Shop")
+    source = KnowledgeSource.objects.create(workspace=workspace, kind="text", title="Hours", status="ready")
+    Chunk.objects.create(
+        source=source, workspace=workspace, ordinal=0, text="We open at nine.", embedding_model="old"
+    )
+    assert embedding_status(workspace.pk).pending == 1
+
+    assert reembed_stale(budget_seconds=5) == 1
+
+    status = embedding_status(workspace.pk)
+    assert (status.pending, status.embedded, status.model_id) == (0, 1, embedding.current_model_id())
+    assert Chunk.objects.get().embedding is not None
