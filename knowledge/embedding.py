@@ -77,8 +77,12 @@ class WordLlamaEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:  # the Rust tokenizer is thread-safe, but batches are big: keep them apart
-            encoded = self._tokenizer.encode_batch(texts, add_special_tokens=False)
+        if len(texts) == 1:
+            # A question: encode_batch would hand one text to a thread pool for nothing.
+            encoded = [self._tokenizer.encode(texts[0], add_special_tokens=False)]
+        else:
+            with self._lock:  # batches are big: one at a time
+                encoded = self._tokenizer.encode_batch(texts, add_special_tokens=False)
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         top = self._table.shape[0] - 1
         for row, encoding in enumerate(encoded):
