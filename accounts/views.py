@@ -38,6 +38,7 @@ from knowledge import actions, search
 from knowledge.chunking import HEADING_SEPARATOR
 from knowledge.errors import KnowledgeError
 from knowledge.models import KnowledgeSource
+from knowledge.reembedding import embedding_status
 
 # How many messages (questions and answers together) the playground remembers; the
 # answering layer trims further to AI_HISTORY_TURNS.
@@ -212,8 +213,18 @@ def _knowledge_page(
 
 def _sources_context(workspace: Workspace, notice: str = "") -> dict[str, Any]:
     sources = list(KnowledgeSource.objects.filter(workspace=workspace))
-    pending = any(source.status in PENDING for source in sources)
-    return {"workspace": workspace, "sources": sources, "pending": pending, "notice": notice}
+    embedding = embedding_status(workspace.id)
+    # Poll while sources index, and while the background re-embedding catches up.
+    pending = any(source.status in PENDING for source in sources) or (
+        embedding.enabled and embedding.pending > 0
+    )
+    return {
+        "workspace": workspace,
+        "sources": sources,
+        "pending": pending,
+        "notice": notice,
+        "embedding": embedding,
+    }
 
 
 def _search_context(workspace: Workspace, form: KnowledgeSearchForm) -> dict[str, Any]:

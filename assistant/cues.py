@@ -22,6 +22,25 @@ _SUPPORT_CUE = re.compile(
     r"problem|stuck|anyone know|any idea|wondering|trouble|unable to|can't)\b"
 )
 
+# Asking for help without "?" or a question word: "need help with…", "whats the … again",
+# "pls how i…", a problem told as a statement ("qr code wont scan", "app keeps crashing").
+_HELP_REQUEST = re.compile(
+    r"\b(?:need|needs|want|wants|looking for) (?:help|the|a|to know|info)\b|\bagain\b\W*(?:lol|pls|\?)?\W*$"
+    r"|\b(?:pls|plz|please) (?:how|what|where|help|tell)\b|\bhow (?:i|u|we)\b"
+    r"|\b(?:wont|won't|cant|can't|cannot|doesnt|doesn't|isnt|isn't|keeps|kept|refuses|stopped|empty|"
+    r"declined|charged|broke|broken|missing|stuck|lost|left my)\b"
+    r"|\b(?:what|whats|what's|which|where|how)\b"
+)
+# Members talking to each other, not asking the bot: invitations, asking about someone's
+# day, "does anyone want to…" — a question mark does not make them support questions.
+_SOCIAL = re.compile(
+    r"\b(?:anyone|anybody|who(?:'s| is)|everyone) "
+    r"(?:want|wanna|up for|coming|going|else|from|here|watching)\b"
+    r"|\b(?:how (?:was|is|were) your|how do you like|where (?:are|did) you|how long have you)\b"
+    r"|\b(?:what(?:'s| is) everyone|see you|happy birthday|did you see|can you believe|is it just me)\b"
+    r"|\b(?:you guys|we meeting|are we)\b"
+)
+
 _CHATTER_WORDS = frozenset(
     """
     hi hello hey heya hiya yo sup gm gn morning evening night afternoon good day everyone
@@ -65,6 +84,16 @@ def has_question_cue(text: str) -> bool:
     """True when ``text`` reads as a question or a request for help."""
     lowered = normalize(text)
     return "?" in lowered or bool(_QUESTION_WORD_START.search(lowered) or _SUPPORT_CUE.search(lowered))
+
+
+def asks_for_help(text: str) -> bool:
+    """True when ``text`` asks for help, with or without "?" or a leading question word
+    ("whats the sftp port again", "need help with my invoice", "app keeps crashing lol");
+    False for members talking among themselves ("anyone up for a ride at 8?")."""
+    lowered = normalize(text)
+    if _SOCIAL.search(lowered) and not has_support_cue(text):
+        return False
+    return has_question_cue(text) or bool(_HELP_REQUEST.search(lowered))
 
 
 def has_support_cue(text: str) -> bool:

@@ -15,6 +15,7 @@ from csp.constants import NONE, SELF
 from guildmind.env import (
     ConfigError,
     env_bool,
+    env_choice,
     env_float,
     env_int,
     env_list,
@@ -288,6 +289,17 @@ if AI_PROVIDER in ("openai", "anthropic") and not AI_API_KEY and not AI_BASE_URL
 # --- Knowledge ----------------------------------------------------------------------------
 KNOWLEDGE_MAX_UPLOAD_BYTES = env_int("KNOWLEDGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1)
 KNOWLEDGE_TOP_K = env_int("KNOWLEDGE_TOP_K", 4, minimum=1)
+# Dense embeddings fused with BM25: wordllama (offline, shipped in its package) | openai
+# (any OpenAI-compatible /embeddings: OpenAI, Ollama, vLLM) | none (BM25 only).
+KNOWLEDGE_EMBEDDINGS = env_choice("KNOWLEDGE_EMBEDDINGS", ("wordllama", "openai", "none"), "wordllama")
+KNOWLEDGE_EMBEDDING_MODEL = env_str("KNOWLEDGE_EMBEDDING_MODEL", "text-embedding-3-small")
+KNOWLEDGE_EMBEDDING_BASE_URL = (
+    env_str("KNOWLEDGE_EMBEDDING_BASE_URL") or AI_BASE_URL or "https://api.openai.com/v1"
+)
+KNOWLEDGE_EMBEDDING_API_KEY = env_str("KNOWLEDGE_EMBEDDING_API_KEY") or AI_API_KEY
+# Memory the search indexes of all workspaces may hold in one process; past it, the least
+# recently searched workspaces' indexes are dropped (and rebuilt when searched again).
+KNOWLEDGE_INDEX_CACHE_MB = env_int("KNOWLEDGE_INDEX_CACHE_MB", 512, minimum=1)
 CRAWL_ALLOW_PRIVATE = env_bool("CRAWL_ALLOW_PRIVATE", False)
 CRAWL_MAX_PAGES = env_int("CRAWL_MAX_PAGES", 50, minimum=1)
 CRAWL_MAX_BYTES = env_int("CRAWL_MAX_BYTES", 5 * 1024 * 1024, minimum=1)

@@ -2,6 +2,10 @@
 chunk, store), the lease that takes back a job's claim when its worker died, and the
 bounds every source is held to.
 
+Each chunk is embedded (:mod:`knowledge.embedding`) before it is stored, outside the
+transaction; a chunk that could not be embedded is stored without a vector and
+:mod:`knowledge.reembedding` fills it in later.
+
 Bounds: one source is held to the extraction caps (:class:`ExtractLimits`), and a
 workspace's sources together to its plan's characters and chunks
 (:func:`usage.plans.knowledge_allowance`); over a cap, the source fails saying which.
@@ -29,6 +33,7 @@ from accounts.models import Workspace
 from knowledge import search
 from knowledge.chunking import TextChunk, chunk_text
 from knowledge.crawl import crawl_page, crawl_sitemap
+from knowledge.embedding import chunk_text_for_embedding, embed_for_storage
 from knowledge.errors import KnowledgeError, SourceLimitError
 from knowledge.extract import ExtractLimits, too_much_text
 from knowledge.isolation import extract_file_isolated
@@ -76,7 +81,9 @@ def ingest_source(source_id: int) -> None:
         if not chunks:
             raise KnowledgeError("No text was found in this source.")
         check_allowance(source.workspace.plan, chars=used.chars, chunks=used.chunks + len(chunks))
-        _store_chunks(source, chunks, content, claimed_at)
+        title = content.title or source.title
+        vectors = embed_for_storage([chunk_text_for_embedding(title, c.heading, c.text) for c in chunks])
+        _store_chunks(source, chunks, content, claimed_at, vectors)
     except KnowledgeError as error:
         logger.info("knowledge source %s failed: %s", source_id, error)
         _mark_failed(source_id, str(error), claimed_at)
@@ -224,7 +231,11 @@ def check_allowance(plan: str, *, chars: int, chunks: int) -> None:
 
 
 def _store_chunks(
-    source: KnowledgeSource, chunks: list[TextChunk], content: _Content, claimed_at: datetime
+    source: KnowledgeSource,
+    chunks: list[TextChunk],
+    content: _Content,
+    claimed_at: datetime,
+    vectors: tuple[str, list[bytes | None]],
 ) -> None:
     with transaction.atomic():
         # Lock the row: a delete or another ingestion of the same source waits for us.
@@ -244,6 +255,7 @@ def _store_chunks(
             workspace.plan, chars=used.chars + content.char_count, chunks=used.chunks + len(chunks)
         )
         Chunk.objects.filter(source_id=source.pk).delete()
+        model_id, embedded = vectors
         Chunk.objects.bulk_create(
             [
                 Chunk(
@@ -253,8 +265,10 @@ def _store_chunks(
                     heading=chunk.heading,
                     text=chunk.text,
                     url=chunk.url,
+                    embedding=vector,
+                    embedding_model=model_id if vector is not None else "",
                 )
-                for ordinal, chunk in enumerate(chunks)
+                for ordinal, (chunk, vector) in enumerate(zip(chunks, embedded, strict=True))
             ],
             batch_size=500,
         )

@@ -58,6 +58,11 @@ class Chunk(models.Model):
     text = models.TextField()
     # Where the passage can be read (the page URL for crawled sources).
     url = models.URLField(max_length=2000, blank=True)
+    # The chunk's dense vector (float16 bytes, see knowledge.embedding) and the model that
+    # made it; "" and None until embedded. A vector of another model than the configured
+    # one is replaced in the background.
+    embedding = models.BinaryField(null=True, blank=True)
+    embedding_model = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["source_id", "ordinal"]

@@ -8,6 +8,9 @@ burst of searches costs no query and a change shows up within seconds in every p
 
 While a workspace's index is rebuilt, searches of that workspace use the previous index
 (only the very first build is waited for), and other workspaces are not held up at all.
+
+The indexes together are held to ``KNOWLEDGE_INDEX_CACHE_MB``: past it, the least
+recently searched workspaces' indexes are dropped (their next search rebuilds them).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
@@ -22,6 +26,7 @@ from django.conf import settings
 
 from accounts.models import Workspace
 from assistant.providers.base import Passage
+from knowledge.embedding import load_vector
 from knowledge.index import IndexedChunk, WorkspaceIndex
 from knowledge.models import Chunk, KnowledgeSource
 
@@ -36,7 +41,9 @@ class _Cached:
     checked_at: float
 
 
-_cache: dict[int, _Cached] = {}
+# Least recently searched first; guarded by _cache_guard for moves and evictions.
+_cache: OrderedDict[int, _Cached] = OrderedDict()
+_cache_guard = threading.Lock()
 _build_locks: dict[int, threading.Lock] = {}
 _build_locks_guard = threading.Lock()
 
@@ -62,13 +69,15 @@ async def asearch(workspace_id: int, query: str, k: int | None = None) -> list[P
     if cached is not None and time.monotonic() - cached.checked_at < VERSION_CHECK_SECONDS:
         if not query.strip():
             return []
+        _touch(workspace_id)
         return cached.index.search(query, settings.KNOWLEDGE_TOP_K if k is None else k)
     return await sync_to_async(search, thread_sensitive=False)(workspace_id, query, k)
 
 
 def invalidate(workspace_id: int) -> None:
     """Forget this process's index of the workspace; the next search rebuilds it."""
-    _cache.pop(workspace_id, None)
+    with _cache_guard:
+        _cache.pop(workspace_id, None)
 
 
 def current_index(workspace_id: int) -> WorkspaceIndex:
@@ -76,6 +85,7 @@ def current_index(workspace_id: int) -> WorkspaceIndex:
     cached = _cache.get(workspace_id)
     now = time.monotonic()
     if cached is not None and now - cached.checked_at < VERSION_CHECK_SECONDS:
+        _touch(workspace_id)
         return cached.index
     version = _database_version(workspace_id)
     if cached is not None and cached.index.version == version:
@@ -94,17 +104,49 @@ def current_index(workspace_id: int) -> WorkspaceIndex:
             return fresh.index  # built by another thread while we waited
         started = time.monotonic()
         index = WorkspaceIndex(version, _load_chunks(workspace_id))
-        _cache[workspace_id] = _Cached(index=index, checked_at=time.monotonic())
+        with _cache_guard:
+            _cache[workspace_id] = _Cached(index=index, checked_at=time.monotonic())
+            _cache.move_to_end(workspace_id)
+            _evict(keep=workspace_id)
         logger.info(
-            "built knowledge index for workspace %s: %d chunks, version %s, %.0f ms",
+            "built knowledge index for workspace %s: %d chunks (%d embedded), version %s, %.0f ms, %.1f MB",
             workspace_id,
             len(index),
+            index.embedded,
             version,
             (time.monotonic() - started) * 1000,
+            index.nbytes / 1e6,
         )
         return index
     finally:
         lock.release()
+
+
+def cached_bytes() -> int:
+    """About how much memory this process's indexes hold."""
+    return sum(cached.index.nbytes for cached in list(_cache.values()))
+
+
+def _touch(workspace_id: int) -> None:
+    with _cache_guard:
+        if workspace_id in _cache:
+            _cache.move_to_end(workspace_id)
+
+
+def _evict(*, keep: int) -> None:
+    """Drop least recently searched indexes until all fit the bound (never ``keep``'s).
+    Call with ``_cache_guard`` held."""
+    limit = settings.KNOWLEDGE_INDEX_CACHE_MB * 1024 * 1024
+    total = sum(cached.index.nbytes for cached in _cache.values())
+    for workspace_id in list(_cache):
+        if total <= limit:
+            break
+        if workspace_id == keep:
+            continue
+        total -= _cache.pop(workspace_id).index.nbytes
+        logger.info(
+            "dropped the knowledge index of workspace %s to stay within the cache bound", workspace_id
+        )
 
 
 def _build_lock(workspace_id: int) -> threading.Lock:
@@ -128,9 +170,22 @@ def _load_chunks(workspace_id: int) -> list[IndexedChunk]:
         Chunk.objects.filter(workspace_id=workspace_id)
         .exclude(source__status=KnowledgeSource.Status.FAILED)
         .order_by("source_id", "ordinal")
-        .values_list("id", "source_id", "source__title", "heading", "url", "text")
+        .values_list(
+            "id", "source_id", "source__title", "heading", "url", "text", "embedding", "embedding_model"
+        )
     )
     return [
-        IndexedChunk(chunk_id=chunk_id, source_id=source_id, title=title, heading=heading, url=url, text=text)
-        for chunk_id, source_id, title, heading, url, text in rows.iterator(chunk_size=2000)
+        IndexedChunk(
+            chunk_id=chunk_id,
+            source_id=source_id,
+            title=title,
+            heading=heading,
+            url=url,
+            text=text,
+            vector=load_vector(embedding),
+            embedding_model=embedding_model,
+        )
+        for chunk_id, source_id, title, heading, url, text, embedding, embedding_model in rows.iterator(
+            chunk_size=2000
+        )
     ]

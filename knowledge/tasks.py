@@ -14,6 +14,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from knowledge.ingestion import ingest_source, take_back_stalled
+from knowledge.reembedding import reembed_stale
 
 
 @db_task()
@@ -40,3 +41,10 @@ def reclaim_stalled_ingestions() -> None:
     process enqueues this each minute; each source is taken back once (see
     :func:`reclaim_stalled_sources`)."""
     reclaim_stalled_sources()
+
+
+@db_periodic_task(crontab(minute="*"))
+def reembed_stale_chunks() -> None:
+    """Embed the chunks whose vector is missing or from another model than the configured
+    one (see :func:`knowledge.reembedding.reembed_stale`), for at most 20 seconds a tick."""
+    reembed_stale(budget_seconds=20.0)

@@ -24,6 +24,12 @@ class Passage:
     url: str = ""
     source_id: int | None = None
     chunk_id: int | None = None
+    # Retrieval's evidence (None when the search had no vectors, e.g. in unit tests):
+    # the cosine with the question, the BM25 score over the question's best BM25 score,
+    # and how far the passage's score is ahead of the best passage of any other source.
+    dense: float | None = None
+    lexical: float | None = None
+    margin: float | None = None
 
     def citation(self) -> str:
         """How the passage is named to a reader: title (and section), and its URL if any."""

@@ -9,14 +9,12 @@ base, from phrase cues (``assistant.cues``) and from the rule detectors
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from django.conf import settings
-
-from assistant import cues
+from assistant import cues, evidence
 from assistant.detectors import moderate_by_rules
 from assistant.prompts import I_DONT_KNOW
 from assistant.providers.base import (
+    HEADING_SEPARATOR,
     Answer,
     AnswerRequest,
     ModerationRequest,
@@ -26,7 +24,7 @@ from assistant.providers.base import (
     Verdict,
 )
 from assistant.text import (
-    coverage,
+    Sentence,
     has_digit,
     is_question,
     jaccard,
@@ -38,6 +36,12 @@ from assistant.text import (
 
 TOP_PASSAGES = 3
 MAX_SENTENCES = 3
+# A passage this short is answered whole: it is one section saying one thing.
+WHOLE_PASSAGE_CHARS = 480
+# A second passage joins when it is of the same document and scores this share of the best.
+COMPANION_SHARE = 0.9
+# How much a sentence's cosine with the question counts against one shared topic word.
+SEMANTIC_WEIGHT = 2.0
 # A sentence joins the answer when it scores at least this share of the best sentence.
 SENTENCE_KEEP_SHARE = 0.6
 # Terms that only come from the previous turn (a follow-up's expansion) count half.
@@ -48,38 +52,36 @@ NEAR_DUPLICATE = 0.6
 # A sentence whose content words are this share of an earlier post's sentence says nothing new.
 RETOLD_SHARE = 0.8
 
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _ASKS_FOR_AMOUNT = re.compile(r"\bhow (?:long|much|many|soon|often)\b|\bwhen\b|\bwhat time\b")
-
-
-@dataclass(frozen=True)
-class _Scored:
-    score: float
-    passage_index: int
-    position: int
-    text: str
 
 
 class LocalProvider:
     name = "local"
 
     async def answer(self, request: AnswerRequest) -> Answer:
-        """Copy the 1-3 best-matching sentences of the top passages, or say "I don't know"."""
-        if confidence(request) < settings.AI_MIN_CONFIDENCE:
+        """Answer with the best passage's own sentences under its heading, or say "I don't
+        know" when retrieval's evidence says the knowledge base does not answer."""
+        query = request.query or request.question
+        if not evidence.knows(request.question, query, request.passages):
             return Answer(I_DONT_KNOW, sources=[], grounded=False)
-        chosen = _best_sentences(request)
-        if not chosen:
+        best = _answering_passage(request)
+        if best is None:
             return Answer(I_DONT_KNOW, sources=[], grounded=False)
-        passages = _top_passages(request.passages)
-        used = sorted({s.passage_index for s in chosen})
-        text = " ".join(s.text for s in sorted(chosen, key=lambda s: (s.passage_index, s.position)))
-        return Answer(text, sources=[passages[i] for i in used], grounded=True)
+        used = [best]
+        parts = [_passage_answer(request, best)]
+        extra = _companion(request, best)
+        if extra is not None:
+            used.append(extra)
+            parts.append(_passage_answer(request, extra, with_heading=extra.heading != best.heading))
+        return Answer("\n".join(p for p in parts if p), sources=used, grounded=True)
 
     async def should_reply(self, request: AnswerRequest) -> ReplyDecision:
         if cues.is_chatter(request.question):
             return ReplyDecision(False, "casual chatter")
-        if not cues.has_question_cue(request.question):
+        if not cues.asks_for_help(request.question):
             return ReplyDecision(False, "not a question")
-        if confidence(request) < settings.AI_MIN_CONFIDENCE:
+        if not evidence.knows(request.question, request.query or request.question, request.passages):
             return ReplyDecision(False, "the knowledge base does not cover it")
         return ReplyDecision(True, "a question the knowledge base covers")
 
@@ -110,29 +112,42 @@ class LocalProvider:
 
 
 def confidence(request: AnswerRequest) -> float:
-    """How well the best passage covers the question (0..1); 0 when retrieval found nothing."""
+    """How well the best passage covers the question's words (0..1); 0 when retrieval found
+    nothing. (The answer/abstain decision is :func:`assistant.evidence.knows`.)"""
     return max(_coverages(request), default=0.0)
 
 
 def _coverages(request: AnswerRequest) -> list[float]:
-    """How well each top passage covers the question, in ``_top_passages`` order.
-
-    A follow-up's own words ("and how long does that take?") name no topic, so when no
-    passage covers the question alone, the expanded retrieval query is judged instead.
-    """
-    passage_terms = [terms(f"{p.title}\n{p.heading}\n{p.text}") for p in _top_passages(request.passages)]
-    asked = weighted_terms(request.question)
-    covered = [coverage(asked, found) for found in passage_terms]
-    follow_up = bool(request.query) and request.query != request.question
-    if follow_up and max(covered, default=0.0) < settings.AI_MIN_CONFIDENCE:
-        expanded = weighted_terms(request.query)
-        covered = [coverage(expanded, found) for found in passage_terms]
-    return covered
+    query = request.query or request.question
+    return [evidence.word_coverage(request.question, query, p) for p in _top_passages(request.passages)]
 
 
 def _top_passages(passages: list[Passage]) -> list[Passage]:
-    # Retrieval ranks them; a zero BM25 score means no query word matched at all.
     return [p for p in passages if p.score > 0][:TOP_PASSAGES]
+
+
+def _answering_passage(request: AnswerRequest) -> Passage | None:
+    """Retrieval's best passage; without vectors, the one whose words cover the question best."""
+    top = _top_passages(request.passages)
+    if not top:
+        return None
+    if top[0].dense is not None:
+        return top[0]
+    covered = _coverages(request)
+    return top[max(range(len(top)), key=lambda i: (covered[i], -i))]
+
+
+def _companion(request: AnswerRequest, best: Passage) -> Passage | None:
+    """A second passage that adds to the same answer: the next passage, when it is of the
+    same document and scored nearly as well. Never one of another document."""
+    for passage in _top_passages(request.passages):
+        if passage is best or passage.chunk_id == best.chunk_id:
+            continue
+        same_document = passage.source_id is not None and passage.source_id == best.source_id
+        if same_document and passage.score >= best.score * COMPANION_SHARE and passage.dense is not None:
+            return passage
+        return None
+    return None
 
 
 def _query_weights(request: AnswerRequest) -> dict[str, float]:
@@ -142,29 +157,63 @@ def _query_weights(request: AnswerRequest) -> dict[str, float]:
     return weights
 
 
-def _best_sentences(request: AnswerRequest) -> list[_Scored]:
+def _passage_answer(request: AnswerRequest, passage: Passage, *, with_heading: bool = True) -> str:
+    """The passage's own words for Discord: its heading in bold, then the whole passage
+    when it is short, else its sentences (or list items) that best answer the question,
+    in the passage's order."""
+    units = [s for s in sentences(passage.text) if not is_question(s.text)]
+    if not units:
+        return ""
+    heading = _heading_label(passage)
+    if len(passage.text) <= WHOLE_PASSAGE_CHARS:
+        chosen = units
+    else:
+        chosen = _best_units(request, units)
+    bullet = "- " if _is_list(passage.text) else ""
+    body = "\n".join(f"{bullet}{u.text}" for u in chosen) if bullet else " ".join(u.text for u in chosen)
+    return f"**{heading}**\n{body}" if with_heading and heading else body
+
+
+def _best_units(request: AnswerRequest, units: list[Sentence]) -> list[Sentence]:
     weights = _query_weights(request)
     wants_amount = bool(_ASKS_FOR_AMOUNT.search(normalize(request.question)))
-    scored: list[_Scored] = []
-    coverages = _coverages(request)
-    for index, passage in enumerate(_top_passages(request.passages)):
-        if coverages[index] < settings.AI_MIN_CONFIDENCE:
-            continue  # a passage that does not cover the question must not leak into the answer
-        for sentence in sentences(passage.text):
-            if is_question(sentence.text):
-                continue  # an FAQ's question line repeats the question, it does not answer it
-            found = terms(sentence.text)
-            score = sum(weight for term, weight in weights.items() if term in found)
-            if score > 0 and wants_amount and has_digit(sentence.text):
-                score += NUMBER_BONUS
-            if score > 0:
-                scored.append(_Scored(score, index, sentence.position, sentence.text))
-    if not scored:
-        return []
-    best = max(s.score for s in scored)
-    keep = [s for s in scored if s.score >= best * SENTENCE_KEEP_SHARE]
-    keep.sort(key=lambda s: (-s.score, s.passage_index, s.position))
-    return keep[:MAX_SENTENCES]
+    similarity = _similarities(request.query or request.question, [u.text for u in units])
+    scored = []
+    for unit, cosine in zip(units, similarity, strict=True):
+        found = terms(unit.text)
+        score = sum(weight for term, weight in weights.items() if term in found) + SEMANTIC_WEIGHT * cosine
+        if wants_amount and has_digit(unit.text):
+            score += NUMBER_BONUS
+        scored.append((score, unit))
+    best = max(score for score, _ in scored)
+    keep = sorted(
+        (pair for pair in scored if pair[0] >= best * SENTENCE_KEEP_SHARE), key=lambda pair: -pair[0]
+    )[:MAX_SENTENCES]
+    return sorted((unit for _, unit in keep), key=lambda unit: unit.position)
+
+
+def _similarities(query: str, texts: list[str]) -> list[float]:
+    """Cosine of each text with the query under the knowledge embedder; zeros without one."""
+    from knowledge.embedding import get_embedder
+
+    embedder = get_embedder()
+    if embedder is None:
+        return [0.0] * len(texts)
+    try:
+        vectors = embedder.embed([query, *texts])
+    except Exception:
+        return [0.0] * len(texts)
+    return [float(v) for v in vectors[1:] @ vectors[0]]
+
+
+def _heading_label(passage: Passage) -> str:
+    heading = passage.heading.split(HEADING_SEPARATOR.strip())[-1].strip() if passage.heading else ""
+    return heading or passage.title
+
+
+def _is_list(text: str) -> bool:
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return len(lines) > 1 and all(_BULLET.match(line) for line in lines[1:])
 
 
 def _post_candidates(topic: str, passages: list[Passage]) -> list[tuple[str, ...]]:

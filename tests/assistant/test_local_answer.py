@@ -19,7 +19,9 @@ async def test_it_answers_from_the_passage_that_covers_the_question() -> None:
     answer = await LocalProvider().answer(ask("How do I reset my password?"))
 
     assert answer.grounded
-    assert answer.text.startswith("To reset your password, click Forgot password on the login screen.")
+    assert answer.text.startswith(
+        "**Resetting your password**\nTo reset your password, click Forgot password on the login screen."
+    )
 
 
 async def test_it_cites_the_passage_it_answered_from() -> None:
@@ -31,7 +33,9 @@ async def test_it_cites_the_passage_it_answered_from() -> None:
 async def test_its_answer_is_copied_word_for_word_from_the_passage() -> None:
     answer = await LocalProvider().answer(ask("How do refunds work?"))
 
-    sentences = [s.strip() + "." for s in answer.text.split(". ") if s.strip()]
+    heading, body = answer.text.split("\n", 1)
+    assert heading == "**Refunds**"
+    sentences = [s.strip() + "." for s in body.split(". ") if s.strip()]
     assert 1 <= len(sentences) <= 3
     assert all(s.rstrip(".") in REFUNDS.text for s in sentences)
 

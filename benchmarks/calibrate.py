@@ -1,0 +1,92 @@
+"""Fit the abstention (``assistant/evidence.py``) on the dev half of our quality set:
+``.venv/bin/python -m benchmarks.calibrate``.
+
+For every dev question it retrieves as the bot does (the follow-up rewrite included) and
+reads the best passage's evidence. Answerable questions are the positives, near misses
+(whose look-alike page exists) the negatives. A logistic regression over the features
+(standardised, L2-regularised, fitted by gradient descent: no extra dependency) gives the
+weights; the threshold is the one that abstains most on dev near misses while abstaining on at
+most 10% of the answerable dev questions. Prints the
+constants to copy into ``assistant/evidence.py``, and how they do on the test half.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+MAX_FALSE_ABSTAIN = 0.10
+FEATURES = ("dense", "lexical", "margin", "coverage", "weakest_word")
+
+
+def collect(workspace: object, half: str) -> tuple[np.ndarray, np.ndarray]:
+    from assistant import evidence
+    from assistant.answering import retrieval_query
+    from assistant.providers.base import Turn
+    from benchmarks.quality import load_questions
+    from knowledge import search
+
+    rows, labels = [], []
+    for question in load_questions():
+        if question.half != half:
+            continue
+        history = [Turn("member", h) for h in question.history]
+        query = retrieval_query(question.question, history)
+        passages = search.search(workspace.id, query)  # type: ignore[attr-defined]
+        found = evidence.gather(question.question, query, passages)
+        if found is None:
+            raise SystemExit("no vectors: is KNOWLEDGE_EMBEDDINGS off?")
+        rows.append([found.features()[name] for name in FEATURES])
+        labels.append(question.kind != "unanswerable")
+    return np.array(rows, dtype=np.float64), np.array(labels, dtype=np.float64)
+
+
+def fit(x: np.ndarray, y: np.ndarray, *, l2: float = 0.05, steps: int = 20_000) -> tuple[np.ndarray, float]:
+    """Logistic regression weights and bias in the features' own units."""
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = (x - mean) / scale
+    # Near misses are fewer than answerable questions: weigh the classes equally.
+    weight = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+    w, b = np.zeros(z.shape[1]), 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(z @ w + b)))
+        grad = (p - y) * weight
+        w -= 0.1 * (z.T @ grad / len(y) + l2 * w)
+        b -= 0.1 * grad.mean()
+    return w / scale, b - float((w / scale) @ mean)
+
+
+def rates(p: np.ndarray, y: np.ndarray, threshold: float) -> tuple[float, float]:
+    """(abstains when not covered, abstains although covered)."""
+    answered = p >= threshold
+    return float((~answered[y == 0]).mean()), float((~answered[y == 1]).mean())
+
+
+def main() -> int:
+    from benchmarks.common import setup_django
+
+    setup_django()
+    from benchmarks.quality import build_workspace
+
+    workspace = build_workspace()
+    x, y = collect(workspace, "dev")
+    w, b = fit(x, y)
+    p = 1 / (1 + np.exp(-(x @ w + b)))
+    # The highest abstention that keeps false abstentions within the target (10%).
+    allowed = [t for t in np.arange(0.02, 0.96, 0.01) if rates(p, y, t)[1] <= MAX_FALSE_ABSTAIN]
+    best = max(allowed, key=lambda t: (rates(p, y, t)[0], -t)) if allowed else 0.5
+    abstain, false_abstain = rates(p, y, best)
+    print("WEIGHTS = {" + ", ".join(f'"{n}": {v:.2f}' for n, v in zip(FEATURES, w, strict=True)) + "}")
+    print(f"BIAS = {b:.2f}")
+    print(f"THRESHOLD = {best:.2f}")
+    print(f"dev: abstains when not covered {abstain:.0%}, although covered {false_abstain:.0%}")
+    tx, ty = collect(workspace, "test")
+    tp = 1 / (1 + np.exp(-(tx @ w + b)))
+    abstain, false_abstain = rates(tp, ty, best)
+    print(f"test: abstains when not covered {abstain:.0%}, although covered {false_abstain:.0%}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
