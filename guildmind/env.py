@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from pathlib import Path
 
 
@@ -113,3 +114,23 @@ def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
     if not _HEADER_NAME.fullmatch(header):
         raise ConfigError(f"{name}={value!r} must be a header name such as X-Forwarded-Proto")
     return "HTTP_" + header.upper().replace("-", "_"), expected or "https"
+
+
+def embedded_secret_key(data_dir: Path) -> str:
+    """The key kept in ``data_dir/secret_key``, generated there on first use."""
+    # Embedded mode keeps a random key on disk so sessions survive restarts without
+    # anyone having to invent a secret; production sets SECRET_KEY. The file is created
+    # with its final mode in the same call (never readable by others, not even for a
+    # moment) and never over an existing file or symlink.
+    path = data_dir / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+    key = path.read_text().strip()
+    if not key:
+        raise ConfigError(f"{path} is empty: delete it and start again, or set SECRET_KEY")
+    return key

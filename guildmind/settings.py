@@ -6,7 +6,6 @@ The web, gateway and worker processes all read these same settings.
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -14,6 +13,7 @@ from csp.constants import NONE, SELF
 
 from guildmind.env import (
     ConfigError,
+    embedded_secret_key,
     env_bool,
     env_choice,
     env_float,
@@ -35,26 +35,7 @@ DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
 DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
-def _embedded_secret_key() -> str:
-    # Embedded mode keeps a random key on disk so sessions survive restarts without
-    # anyone having to invent a secret; production sets SECRET_KEY. The file is created
-    # with its final mode in the same call (never readable by others, not even for a
-    # moment) and never over an existing file or symlink.
-    path = DATA_DIR / "secret_key"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
-    key = path.read_text().strip()
-    if not key:
-        raise ConfigError(f"{path} is empty: delete it and start again, or set SECRET_KEY")
-    return key
-
-
-SECRET_KEY = env_str("SECRET_KEY") or _embedded_secret_key()
+SECRET_KEY = env_str("SECRET_KEY") or embedded_secret_key(DATA_DIR)
 DEBUG = env_bool("DEBUG", False)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
@@ -136,13 +117,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Queue and cache: Huey on SQLite embedded, Redis when REDIS_URL is set ---------------
 REDIS_URL = env_str("REDIS_URL")
 HUEY_NAME = env_str("HUEY_NAME", "guildmind")
+_HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", False)
+_WORKERS = env_int("WORKER_THREADS", 4, minimum=1)
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
         "name": HUEY_NAME,
         "url": REDIS_URL,
-        "immediate": env_bool("HUEY_IMMEDIATE", False),
-        "consumer": {"workers": env_int("WORKER_THREADS", 4, minimum=1), "worker_type": "thread"},
+        "immediate": _HUEY_IMMEDIATE,
+        "consumer": {"workers": _WORKERS, "worker_type": "thread"},
     }
     CACHES = {
         "default": {
@@ -156,9 +139,9 @@ else:
         "huey_class": "huey.SqliteHuey",
         "name": HUEY_NAME,
         "filename": str(DATA_DIR / env_str("HUEY_SQLITE_FILE", "queue.sqlite3")),
-        "immediate": env_bool("HUEY_IMMEDIATE", False),
+        "immediate": _HUEY_IMMEDIATE,
         "consumer": {
-            "workers": env_int("WORKER_THREADS", 4, minimum=1),
+            "workers": _WORKERS,
             "worker_type": "thread",
             # SQLite cannot block waiting for a job, so the worker polls; Huey's default
             # backs off to 10 s when idle, far too slow for an /ask waiting on it.
@@ -238,19 +221,10 @@ CSRF_COOKIE_SECURE = HTTPS
 # code, no eval), so markup that slipped past escaping cannot run; it is never framed,
 # and forms post only to us, or to Discord's consent page for "Add to Discord" (added
 # on that page, see integrations/discordbot/setup.py).
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF],
-        "style-src": [SELF],
-        "img-src": [SELF],
-        "connect-src": [SELF],
-        "object-src": [NONE],
-        "base-uri": [NONE],
-        "frame-ancestors": [NONE],
-        "form-action": [SELF],
-    }
-}
+_OWN_ONLY = ("default-src", "script-src", "style-src", "img-src", "connect-src", "form-action")
+_NOWHERE = ("object-src", "base-uri", "frame-ancestors")
+_DIRECTIVES = {name: [SELF] for name in _OWN_ONLY} | {name: [NONE] for name in _NOWHERE}
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": _DIRECTIVES}
 
 # --- Email: files in embedded mode, SMTP when EMAIL_HOST is set --------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")
@@ -377,32 +351,23 @@ PLAN_CHOICES = ("free", "starter", "standard", "pro")
 DEFAULT_PLAN = env_str("DEFAULT_PLAN", "starter").strip().lower()
 if DEFAULT_PLAN not in PLAN_CHOICES:
     raise ConfigError(f"DEFAULT_PLAN={DEFAULT_PLAN!r} must be one of: {', '.join(PLAN_CHOICES)}")
-PLAN_MESSAGES = {
-    "free": env_int("PLAN_FREE_MESSAGES", 0, minimum=0),
-    "starter": env_int("PLAN_STARTER_MESSAGES", 2500, minimum=0),
-    "standard": env_int("PLAN_STANDARD_MESSAGES", 15000, minimum=0),
-    "pro": env_int("PLAN_PRO_MESSAGES", 50000, minimum=0),
-}
+
+
+def _per_plan(kind: str, defaults: dict[str, int]) -> dict[str, int]:
+    """{plan: PLAN_<PLAN>_<KIND> from the environment, or its default}."""
+    return {p: env_int(f"PLAN_{p.upper()}_{kind}", d, minimum=0) for p, d in defaults.items()}
+
+
+PLAN_MESSAGES = _per_plan("MESSAGES", {"free": 0, "starter": 2500, "standard": 15000, "pro": 50000})
 # The most text a workspace's knowledge base may hold, in characters and in chunks
 # ("passages"; about one per 700 characters of prose, more for short FAQ entries).
-PLAN_KNOWLEDGE_CHARS = {
-    "free": env_int("PLAN_FREE_KNOWLEDGE_CHARS", 1_000_000, minimum=0),
-    "starter": env_int("PLAN_STARTER_KNOWLEDGE_CHARS", 5_000_000, minimum=0),
-    "standard": env_int("PLAN_STANDARD_KNOWLEDGE_CHARS", 15_000_000, minimum=0),
-    "pro": env_int("PLAN_PRO_KNOWLEDGE_CHARS", 40_000_000, minimum=0),
-}
-PLAN_KNOWLEDGE_CHUNKS = {
-    "free": env_int("PLAN_FREE_KNOWLEDGE_CHUNKS", 2_500, minimum=0),
-    "starter": env_int("PLAN_STARTER_KNOWLEDGE_CHUNKS", 12_500, minimum=0),
-    "standard": env_int("PLAN_STANDARD_KNOWLEDGE_CHUNKS", 37_500, minimum=0),
-    "pro": env_int("PLAN_PRO_KNOWLEDGE_CHUNKS", 100_000, minimum=0),
-}
-PLAN_PRICES = {
-    "free": 0,
-    "starter": env_int("PLAN_STARTER_PRICE", 39, minimum=0),
-    "standard": env_int("PLAN_STANDARD_PRICE", 139, minimum=0),
-    "pro": env_int("PLAN_PRO_PRICE", 449, minimum=0),
-}
+PLAN_KNOWLEDGE_CHARS = _per_plan(
+    "KNOWLEDGE_CHARS", {"free": 1_000_000, "starter": 5_000_000, "standard": 15_000_000, "pro": 40_000_000}
+)
+PLAN_KNOWLEDGE_CHUNKS = _per_plan(
+    "KNOWLEDGE_CHUNKS", {"free": 2_500, "starter": 12_500, "standard": 37_500, "pro": 100_000}
+)
+PLAN_PRICES = {"free": 0, **_per_plan("PRICE", {"starter": 39, "standard": 139, "pro": 449})}
 
 LOGGING = {
     "version": 1,
