@@ -10,7 +10,9 @@ curiosity about the bot, "human error", "admin panel", support hours, thanks...)
 ``ordinary``.
 
 Each case goes through what the pipeline runs: the provider's wants-human check
-(``answering.detect_human_request``) and the repeated-failure rule.
+(``answering.detect_human_request``) and, when the bot could not answer this message
+either, the repeated-failure rule (``escalation.failure_loop`` with
+``ESCALATION_AFTER_UNANSWERED``) over the abstentions that end the history.
 
 Run alone: ``.venv/bin/python -m benchmarks.escalation_quality [provider] [-v]``.
 """
@@ -50,7 +52,9 @@ def load_cases(path: Path = DATA) -> list[Case]:
 
 
 async def score(provider_name: str = "local", cases: list[Case] | None = None) -> list[Scored]:
-    from assistant import answering
+    from django.conf import settings
+
+    from assistant import answering, escalation
     from assistant.providers.base import Turn
     from assistant.providers.registry import get_provider
 
@@ -59,8 +63,26 @@ async def score(provider_name: str = "local", cases: list[Case] | None = None) -
     for case in cases if cases is not None else load_cases():
         history = [Turn(role=t["role"], text=t["text"]) for t in case.history]
         wants = await answering.detect_human_request(case.text, history, provider=provider)
+        if not wants and case.abstained:
+            wants = escalation.failure_loop(
+                _abstentions_in_a_row(case.history),
+                failed_now=True,
+                limit=settings.ESCALATION_AFTER_UNANSWERED,
+            )
         scored.append(Scored(case, wants))
     return scored
+
+
+def _abstentions_in_a_row(history: list[dict[str, Any]]) -> int:
+    """As ``conversations.actions.abstentions_in_a_row`` counts them in the database."""
+    count = 0
+    for turn in reversed(history):
+        if turn["role"] == "member":
+            continue
+        if turn["role"] != "assistant" or not turn.get("abstained"):
+            break
+        count += 1
+    return count
 
 
 def _ratio(part: int, whole: int) -> float:

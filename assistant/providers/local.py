@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from assistant import cues
+from assistant import cues, escalation
 from assistant.detectors import moderate_by_rules
 from assistant.prompts import I_DONT_KNOW
 from assistant.providers.base import (
@@ -102,11 +102,7 @@ class LocalProvider:
         return ""
 
     async def wants_human(self, text: str, history: list[Turn]) -> bool:
-        return (
-            cues.asks_for_human(text)
-            or cues.sounds_frustrated(text)
-            or cues.repeats_earlier_question(text, history)
-        )
+        return escalation.wants_human(text, history)
 
 
 def confidence(request: AnswerRequest) -> float:
