@@ -1,4 +1,5 @@
-"""Phrase cues the local engine reads intent from: questions, chatter, asking for a human.
+"""Phrase cues the local engine reads intent from: questions and chatter (asking for a
+person is ``assistant.escalation``).
 
 Each cue is a plain regular expression over normalized text (see ``text.normalize``), so
 what triggers and what does not can be read here and tested exactly.
@@ -8,8 +9,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.providers.base import Turn
-from assistant.text import normalize, terms, words
+from assistant.text import normalize, words
 
 _QUESTION_WORD_START = re.compile(
     r"^\W*(?:what|how|why|when|where|who|which|whom|whose|can|could|does|do|did|is|are|"
@@ -52,33 +52,6 @@ _CHATTER_WORDS = frozenset(
 )
 _LAUGHTER = re.compile(r"\b(?:lol+|lmao+|lmfao|rofl|ha(?:ha)+h?|he(?:he)+|xd+|jk|joke|jokes|meme)\b")
 
-_ARTICLES = r"(?:(?:a|an|some|the|your|real|actual|live)\s+){0,3}"
-# Anyone you can talk *to* ("talk to someone", "speak with the team").
-_ANYONE = (
-    _ARTICLES + r"(?:human|humans|person|agent|someone|somebody|staff|support(?: team)?|moderator|"
-    r"mod|admin|representative|rep|operator|team|dev|developer|owner)"
-)
-# What you can ask to be *given*: only words that mean a person, so "I need someone to
-# explain this" or "get people to join" do not page the team.
-_A_PERSON = _ARTICLES + r"(?:human|real person|actual person|agent|representative|operator|staff member)"
-_HUMAN_REQUEST = re.compile(
-    r"\b(?:talk|speak|chat)\s+(?:to|with)\s+" + _ANYONE + r"\b"
-    r"|\b(?:want|need|get|give|reach|contact|connect me (?:to|with)|transfer me to|"
-    r"put me through to|escalate (?:this )?to)\s+(?:me\s+)?" + _A_PERSON + r"\b"
-    r"|\bsomeone from (?:the )?(?:support|staff|team)\b"
-    r"|\b(?:human|agent|real person|staff)\s*,?\s*please\b"
-    r"|\bis (?:there )?(?:a |any )?(?:human|person|agent) (?:around|available|here)\b"
-    r"|\b(?:live agent|customer service rep|escalate this)\b"
-)
-# "I don't want to talk to a human" must not page anyone.
-_NEGATED = re.compile(r"\b(?:don't|do not|dont|no need to|never|not)\s+(?:\w+\s+){0,2}$")
-_FRUSTRATION = re.compile(
-    r"\b(?:this is (?:so )?(?:useless|pointless|ridiculous)|(?:you're|you are|ur) "
-    r"(?:not|n't) helping|(?:you're|you are|ur) useless|not helpful|(?:useless|stupid|dumb) bot|"
-    r"you don't understand|you do not understand|(?:that|this) (?:didn't|did not|doesn't|does not) "
-    r"help|stop (?:repeating|giving me)|same (?:useless )?answer)\b"
-)
-
 
 def has_question_cue(text: str) -> bool:
     """True when ``text`` reads as a question or a request for help."""
@@ -117,42 +90,3 @@ def is_chatter(text: str) -> bool:
         return True
     # Short banter ("nice one mate", "same here") carries no question to answer.
     return len(tokens) <= 3 and not has_question_cue(text)
-
-
-def asks_for_human(text: str) -> bool:
-    """True when the member asks for a person ("can I talk to a human?").
-
-    Lookalikes stay False: "is this a real person?" asks about the bot, "the person who
-    wrote the docs" is not a request, "I don't need to talk to anyone" is negated.
-    """
-    lowered = normalize(text)
-    for match in _HUMAN_REQUEST.finditer(lowered):
-        if not _NEGATED.search(lowered[: match.start()]):
-            return True
-    return False
-
-
-def sounds_frustrated(text: str) -> bool:
-    """True for frustration cues ("this is useless", "you're not helping")."""
-    return bool(_FRUSTRATION.search(normalize(text)))
-
-
-def repeats_earlier_question(text: str, history: list[Turn]) -> bool:
-    """True when the member asks again what they already asked and the bot answered.
-
-    Asking the same thing twice means the answer did not help: a person should look.
-    """
-    asked = terms(text)
-    if len(asked) < 2:
-        return False
-    answered_since = False
-    for turn in reversed(history):
-        if turn.role != "member":
-            answered_since = True
-            continue
-        if not answered_since:
-            continue
-        earlier = terms(turn.text)
-        if earlier and len(asked & earlier) / len(asked | earlier) >= 0.8:
-            return True
-    return False

@@ -377,14 +377,12 @@ def main(argv: list[str] | None = None) -> int:
     cost = llm_share_rows()
     print_table(cost, "Cost with an LLM provider (local checks first):")
     failed = not all(row[3] for row in rows + cost)
-    try:
-        from benchmarks.escalation_quality import escalation_rows  # type: ignore[import-not-found]
-    except ImportError:
-        escalation_rows = None
-    if escalation_rows is not None:
-        extra = list(escalation_rows())
-        print_table(extra, "Escalation:")
-        failed = failed or not all(bool(row[3]) for row in extra if len(row) > 3)
+    from benchmarks import escalation_quality
+
+    found = escalation_quality.figures(asyncio.run(escalation_quality.score(args.provider)))
+    met = escalation_quality.passed(found)
+    print_table([(*row, met) for row in escalation_quality.rows(found)], "Escalation:")
+    failed = failed or not met
     return 1 if failed else 0
 
 

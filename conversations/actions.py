@@ -125,7 +125,9 @@ def record_reply(
     role: str = Message.Role.ASSISTANT,
     author_name: str = "",
     sources: list[Passage] | None = None,
+    abstained: bool = False,
 ) -> Message:
+    """Log a reply to the member; ``abstained`` when the AI said it does not know."""
     with write_transaction():
         message = Message.objects.create(
             conversation=conversation,
@@ -133,9 +135,28 @@ def record_reply(
             author_name=author_name,
             text=text,
             sources=[{"title": p.title, "heading": p.heading, "url": p.url} for p in sources or []],
+            abstained=abstained,
         )
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     return message
+
+
+def abstentions_in_a_row(conversation_id: int, limit: int) -> int:
+    """How many of the conversation's latest replies (up to ``limit``) were the AI saying it
+    does not know, counted back from the newest until any other reply (an answer, or a team
+    member's message)."""
+    replies = (
+        Message.objects.filter(conversation_id=conversation_id)
+        .exclude(role=Message.Role.MEMBER)
+        .order_by("-id")
+        .values_list("role", "abstained")[:limit]
+    )
+    count = 0
+    for role, abstained in replies:
+        if role != Message.Role.ASSISTANT or not abstained:
+            break
+        count += 1
+    return count
 
 
 # --- human takeover and escalation ---------------------------------------------------------

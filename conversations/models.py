@@ -78,6 +78,8 @@ class Message(models.Model):
     external_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (NULLs stay unique)
     # For AI replies: the knowledge passages it was grounded in ([{title, url}...]).
     sources = models.JSONField(default=list, blank=True)
+    # For AI replies: the bot said it does not know (several in a row escalate).
+    abstained = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -22,10 +22,19 @@ EMAIL_RETRIES = 5
 EMAIL_RETRY_DELAY = 60
 
 
+# Why the conversation was escalated (``assistant.escalation.Reason``), as the email says it.
+_WHY = {
+    "asked": "asked to talk to a person",
+    "unanswered": "asked several questions in a row the bot could not answer",
+    "feedback": "gave the bot's answer a thumbs-down",
+}
+
+
 @db_task(retries=EMAIL_RETRIES, retry_delay=EMAIL_RETRY_DELAY)
-def send_escalation_email(conversation_id: int) -> None:
-    """Tell the workspace's escalation address that a member wants a person. Raises on a
-    mail failure so the worker retries it; the member's reply never waits for this."""
+def send_escalation_email(conversation_id: int, reason: str = "asked") -> None:
+    """Tell the workspace's escalation address that a member needs a person (``reason``:
+    see ``_WHY``). Raises on a mail failure so the worker retries it; the member's reply
+    never waits for this."""
     conversation = Conversation.objects.select_related("workspace").filter(pk=conversation_id).first()
     if conversation is None or not conversation.workspace.escalation_email:
         return
@@ -34,7 +43,7 @@ def send_escalation_email(conversation_id: int) -> None:
     member = conversation.member_name or conversation.member_id
     where = conversation.place_name or conversation.place_id
     body = (
-        f"{member} asked to talk to a person in {where} (channel {conversation.channel_id}).\n\n"
+        f"{member} {_WHY.get(reason, _WHY['asked'])} in {where} (channel {conversation.channel_id}).\n\n"
         f"Their last message:\n> {last.text if last else '(none)'}\n\n"
         f"Take over the conversation: {link}\n\n"
         "The bot told them a team member has been notified, and keeps helping meanwhile."

@@ -257,6 +257,8 @@ AI_MAX_OUTPUT_TOKENS = env_int("AI_MAX_OUTPUT_TOKENS", 600, minimum=16)
 # Below this confidence (0..1) the local provider says it does not know.
 AI_MIN_CONFIDENCE = env_float("AI_MIN_CONFIDENCE", 0.5, minimum=0.0)
 AI_HISTORY_TURNS = env_int("AI_HISTORY_TURNS", 6, minimum=0)
+# The AI's n-th "I don't know" in a row to a member escalates the conversation (0: never).
+ESCALATION_AFTER_UNANSWERED = env_int("ESCALATION_AFTER_UNANSWERED", 3, minimum=0)
 if AI_PROVIDER in ("openai", "anthropic") and not AI_API_KEY and not AI_BASE_URL:
     raise ConfigError(f"AI_PROVIDER={AI_PROVIDER} needs AI_API_KEY (or AI_BASE_URL for a local server)")
 

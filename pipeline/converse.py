@@ -13,7 +13,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Workspace
-from assistant import answering
+from assistant import answering, escalation
+from assistant.escalation import Reason
 from assistant.providers.base import Answer, Turn
 from conversations import actions as conversation_actions
 from conversations.tasks import send_escalation_email
@@ -24,7 +25,8 @@ from usage.quota import release
 
 # Outcomes where no AI reply reached the member: the reserved message is given back.
 UNANSWERED = {"ignored:duplicate", "skipped:human", "skipped:answered-by-someone", "failed:deliver", "failed"}
-TEAM_TOLD = "I've let the team know you'd like to talk to a person; someone will reply here soon."
+# What the member is told (in English; ``escalation.team_told`` speaks their language).
+TEAM_TOLD = escalation.team_told("", Reason.ASKED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,13 +34,18 @@ class Conversed:
     recorded: conversation_actions.Recorded
     # None when a team member has the conversation: the AI stays silent.
     answer: Answer | None
-    # The member asked for a person and the team was told.
-    escalated: bool = False
+    # Why the team was told: the member asked for a person (or is fed up with the bot), or
+    # the bot could not answer them again. None when nobody was told.
+    escalated: Reason | None = None
 
     def reply_text(self) -> str:
         assert self.answer is not None
         text = answering.format_reply(self.answer)
-        return f"{TEAM_TOLD}\n\n{text}" if self.escalated else text
+        if self.escalated is None:
+            return text
+        told = escalation.team_told(self.recorded.message.text, self.escalated)
+        # A third "I don't know" says nothing the notice does not.
+        return told if self.escalated == Reason.UNANSWERED else f"{told}\n\n{text}"
 
 
 async def converse(
@@ -85,16 +92,38 @@ async def converse(
     answer, wants_human = await asyncio.gather(
         answering_task, answering.detect_human_request(question, context)
     )
-    if wants_human:
-        await _escalate(recorded.conversation.pk)
-    return Conversed(recorded, answer, escalated=wants_human)
+    reason = Reason.ASKED if wants_human else None
+    if reason is None and await _keeps_failing(recorded.conversation.pk, answer):
+        reason = Reason.UNANSWERED
+    if reason is not None:
+        await escalate_conversation(recorded.conversation.pk, reason)
+    return Conversed(recorded, answer, escalated=reason)
 
 
-async def _escalate(conversation_id: int) -> None:
+def abstained(answer: Answer) -> bool:
+    """The AI said it does not know (not a failure: that is an apology)."""
+    return not answer.grounded and not answer.failed
+
+
+async def _keeps_failing(conversation_id: int, answer: Answer) -> bool:
+    """This "I don't know" is the n-th in a row to the member (ESCALATION_AFTER_UNANSWERED);
+    the conversation's recorded replies say whether the earlier ones abstained."""
+    limit = settings.ESCALATION_AFTER_UNANSWERED
+    if not limit or not abstained(answer):
+        return False
+    earlier = await async_db(conversation_actions.abstentions_in_a_row)(conversation_id, limit - 1)
+    return escalation.failure_loop(earlier, failed_now=True, limit=limit)
+
+
+async def escalate_conversation(conversation_id: int, reason: Reason) -> None:
     """Flag the conversation and email the team (at most every 30 minutes per conversation).
-    The email goes through the worker, with retries: it never holds up the reply."""
+    The email goes through the worker, with retries: it never holds up the reply.
+
+    Every cause of escalation comes here: the member asking for a person, the bot failing
+    to answer again, and (once answers get feedback buttons) a thumbs-down, which calls
+    this with ``Reason.FEEDBACK``."""
     if await async_db(conversation_actions.escalate)(conversation_id):
-        await async_db(send_escalation_email)(conversation_id)
+        await async_db(send_escalation_email)(conversation_id, str(reason))
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +167,11 @@ def record_answer(
     in one trip to a database thread."""
     with write_transaction():
         conversation_actions.record_reply(
-            recorded.conversation, text=text, author_name=author_name, sources=answer.sources
+            recorded.conversation,
+            text=text,
+            author_name=author_name,
+            sources=answer.sources,
+            abstained=abstained(answer),
         )
         if answer.failed:  # an apology is not an AI reply: give the message back
             release(recorded.conversation.workspace_id, usage_key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from assistant import cues, evidence
+from assistant import cues, escalation, evidence
 from assistant.detectors import moderate_by_rules
 from assistant.prompts import I_DONT_KNOW
 from assistant.providers.base import (
@@ -104,11 +104,7 @@ class LocalProvider:
         return ""
 
     async def wants_human(self, text: str, history: list[Turn]) -> bool:
-        return (
-            cues.asks_for_human(text)
-            or cues.sounds_frustrated(text)
-            or cues.repeats_earlier_question(text, history)
-        )
+        return escalation.wants_human(text, history)
 
 
 def confidence(request: AnswerRequest) -> float:
