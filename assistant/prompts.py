@@ -133,11 +133,20 @@ def moderation_prompt(request: ModerationRequest) -> Prompt:
 
 
 def wants_human_prompt(text: str, history: list[Turn]) -> Prompt:
+    """The same question the local engine answers (``assistant.escalation``), in any language."""
     system = (
-        "You decide whether a member of a Discord community wants to be helped by a human "
-        "(staff, support, a real person) rather than the bot, or is clearly frustrated with the "
-        "bot's answers. Asking whether the bot is a person, or talking about some person, is "
-        f"not a request.\n{_SAFETY}\n"
+        "You decide whether a member of a Discord community wants a human (staff, support, a "
+        "moderator, an admin, a real person) to help them instead of the bot. Members write in any "
+        'language and in slang: "human pls", "quiero hablar con una persona", "falar com atendente", '
+        '"bicara dengan admin", "mit einem Menschen sprechen", "parler à un humain".\n'
+        "Answer true when the member asks for a person or whether staff are around to help them, "
+        'or is fed up with the bot ("this bot is useless", "you keep giving me the same answer"), '
+        "or asks again what the bot already answered.\n"
+        'Answer false for look-alikes: asking whether the bot is a human, "human error", the admin '
+        "panel or a role, what their own manager or boss said, support hours, thanks for past help, "
+        "wanting human players, advice to someone else, game mods, and turning a person down "
+        '("no need for a human").\n'
+        f"{_SAFETY}\n"
         'Respond with a JSON object only: {"wants_human": true or false}'
     )
     user = f"Conversation so far:\n{history_lines(history)}\n\nThe new message:\n{quoted('message', text)}"

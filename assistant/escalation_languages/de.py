@@ -58,6 +58,7 @@ PHRASES = Phrases(
         r"\bdas (?:habe|hab) ich nicht gefragt\b",
     ),
     curiosity=(
+        r"\bwer (?:ist|sind|war)\b[^?.!,]*",
         r"\b(?:bist du|sind sie|bin ich (?:hier )?mit|ist das|redest du|rede ich mit|spreche ich mit|"
         r"schreibe ich mit)\s+(?:(?:ein|eine|einem|einer|wirklich|echt|auch|nur|hier)\s+)*(?:mensch|"
         r"menschen|person|bot|roboter|ki|maschine|echter mensch)\b(?:\s+(?:oder|ein|eine|einem|mensch|"
@@ -75,7 +76,10 @@ PHRASES = Phrases(
         r"\brund um die uhr\b",
     ),
     templates=(
-        # the verb last: "mit einem Menschen sprechen", "kann ich mit dem Support reden?"
+        # the verb last: "mit einem Menschen sprechen", "kann ich mit dem Support reden?",
+        # "bitte einen Admin holen"
+        r"(?:(?:{A})(?:{PEOPLE})|(?:{R})(?:{ROLES}))\s+(?:[\w']+\s+)?(?:holen|rufen|herholen|schicken|bekommen|"
+        r"sprechen|erreichen)\b",
         r"\b(?:mit|zu)\s+(?:{A})(?:{PEOPLE}|{ROLES}|{ANYONE})\s+(?:[\w']+\s+){{0,3}}?(?:sprechen|reden|"
         r"quatschen|chatten|schreiben|telefonieren|verbinden|verbunden|durchstellen)\b",
         r"\bkann\s+(?:sich\s+)?(?:mir\s+)?(?:bitte\s+)?(?:{A})(?:{PEOPLE}|{ROLES}|"

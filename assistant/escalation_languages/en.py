@@ -15,7 +15,7 @@ PHRASES = Phrases(
     roles=(
         r"staff(?: members?)?|staffers?|moderators?|mods?|admins?|administrators?|managers?|supervisors?|"
         r"support(?: team| staff| agents?)?|team members?|employees?|devs?|developers?|owners?|boss|"
-        r"(?:mod|admin|support|staff|dev) team"
+        r"(?:mod|admin|support|staff|dev|billing|sales|tech|technical|customer|account|success) team"
     ),
     anyone=(r"someone|somebody|anyone|anybody|(?:the |your )?team|you guys"),
     articles=(
@@ -30,10 +30,12 @@ PHRASES = Phrases(
     want=(
         r"want|wanna|need|get|give|bring|send|call|ping|page|dm|fetch|summon|request|prefer|contact|reach|"
         r"ask for|i'd like|i would like|rather have|connect me (?:to|with)|connect with|"
-        r"transfer me (?:over )?to|transfer to|put me (?:through|in touch) (?:to|with)|"
+        r"transfer me (?:over )?to|transfer to|put me (?:through|in touch|in contact) (?:to|with)|"
         r"pass me (?:over )?to|hand me (?:over )?to|forward me to|redirect me to|escalate (?:this |it |"
         r"me )?to|hook me up with|paging|calling|find|report (?:this |it |him |her |them |that )?to|"
-        r"complain to|(?:file|make|lodge|raise) a complaint (?:with|to)"
+        r"complain to|(?:file|make|lodge|raise) a complaint (?:with|to)|"
+        r"(?:forward|send|pass|escalate) (?:this|it|that|"
+        r"my (?:issue|ticket|case|question)) (?:on |over )?to"
     ),
     please=(r"please|asap"),
     is_there=(r"(?:is|are)(?:\s+there)?|any|where (?:is|are)"),
@@ -51,6 +53,11 @@ PHRASES = Phrases(
         r"may want to|gotta|must|ought to|better)|\bgo"
     ),
     frustration=(
+        r"\b(?:this|that|it|you|this bot|the bot)(?: is|'s| are|'re)? not helping\b",
+        r"\bgoing (?:round )?in circles\b",
+        r"\b(?:same|useless|stupid) (?:link|faq|article|message|text) again\b",
+        r"\b(?:so |totally |really )?(?:done|fed up) with (?:this|you|the|your) ?(?:bot|ai|assistant)?\b",
+        r"\byou(?:'re| are) (?:so |really |completely )?hopeless\b",
         r"\b(?:this|the|your|you|stupid|dumb|useless)\s+(?:bot|ai|assistant|thing)\s+(?:is\s+)?(?:so\s+|"
         r"really\s+|totally\s+|completely\s+|fucking\s+|just\s+)?(?:useless|dumb|stupid|pointless|garbage|"
         r"trash|worthless|terrible|awful|crap|shit|broken)\b",
@@ -87,6 +94,8 @@ PHRASES = Phrases(
         r"\bnothing you (?:say|said|suggest) (?:works|helps|worked|helped)\b",
     ),
     curiosity=(
+        # "who is the server owner?" asks who, not for them
+        r"\bwho(?:'s| is| are| was| were)\b[^?.!,]*",
         r"\b(?:are|is|am|was|were)\s+(?:you|this|that|it|i (?:talking|chatting|speaking) (?:to|"
         r"with))\s+(?:(?:even|really|actually|just|also|an?|talking to an?)\s+)*(?:human|person|"
         r"real person|real|bot|robot|ai|machine|chatgpt|program)\b(?:\s+(?:or|answering|replying|typing|"
@@ -111,6 +120,10 @@ PHRASES = Phrases(
         r"\bhave\s+(?:{A})(?:{PEOPLE}|{ROLES})\s+(?:contact|reach out to|call|dm|message|email|"
         r"get back to|text)\s+me\b",
         r"\bescalate (?:this|it|me|my (?:issue|ticket|case|problem))\b",
+        r"\bwho (?:can|could|should|do|would) (?:i|we) (?:talk|speak|chat) (?:to|with)\b",
+        r"\b(?:someone|somebody|a human|a person|an agent|a real person) on the (?:phone|line)\b",
+        r"\b(?:can|could|would|will)\s+(?:{R})(?:{PEOPLE}|{ROLES})\s+(?:please\s+)?(?:come|hop|jump) "
+        r"(?:here|in|on|over)\b",
         r"\b(?:call ?back|call me back|a call from)\b",
     ),
     function_words=frozenset(

@@ -59,6 +59,7 @@ PHRASES = Phrases(
         r"\bno es lo que (?:te )?(?:pregunte|pedi)\b",
     ),
     curiosity=(
+        r"\bquien (?:es|son|era)\b[^?.!,]*",
         r"\b(?:eres|sos|es|estoy hablando con|hablo con)\s+(?:(?:usted|tu|esto|un|una|de verdad|"
         r"realmente)\s+)*(?:humano|persona|bot|robot|ia|maquina|real)\b(?:\s+(?:real|de verdad|o|un|una|"
         r"humano|persona|bot|robot|ia|maquina)\b)*",

@@ -28,7 +28,7 @@ PHRASES = Phrases(
         r"je veux|je voudrais|j'aimerais|je souhaite|je souhaiterais|besoin (?:d'|de)|(?:passez|passe|"
         r"passer)[- ]moi|me passer|appelez|appelle|appeler|je demande|(?:mettez|mets|me mettre|"
         r"mise)[- ]?(?:moi)?\s*en (?:relation|contact) avec|(?:transferez|transfere|redirigez|"
-        r"redirige)[- ]moi (?:a|vers)|envoyez[- ]moi|envoie[- ]moi"
+        r"redirige)[- ]moi (?:a|vers)|envoyez[- ]moi|envoie[- ]moi|(?:mettez|mets|mettre)[- ]moi avec"
     ),
     please=(r"s'il vous plait|s'il te plait"),
     is_there=(r"il y a|y a|y'a|est-ce qu'il y a"),
@@ -54,6 +54,7 @@ PHRASES = Phrases(
         r"\b(?:c'est|ce n'est) pas ce que (?:j'ai|je t'ai|je vous ai) demande\b",
     ),
     curiosity=(
+        r"\bqui (?:est|sont|etait)\b[^?.!,]*",
         r"\b(?:tu es|t'es|es-tu|es tu|etes-vous|etes vous|vous etes|c'est|est-ce|je parle a|je parle avec|"
         r"je discute avec)\s+(?:(?:un|une|vraiment|vrai|vraie|bien|juste|reellement)\s+)*(?:humain|"
         r"humaine|personne|bot|robot|ia|machine|reel|reelle)\b(?:\s+(?:ou|un|une|humain|humaine|personne|"
@@ -75,6 +76,8 @@ PHRASES = Phrases(
         r"(?:{A})(?:{PEOPLE}|{ROLES}|{ANYONE})\s+(?:est|sont|serait)\s+(?:{AVAILABLE})(?![\w'])",
         r"(?:{A})(?:{PEOPLE}|{ROLES}|{ANYONE})\s+(?:peut|pourrait|peuvent|pourraient|pourra)\s+(?:me\s+|"
         r"m')(?:contacter|aider|repondre|ecrire|appeler|rappeler|recontacter)",
+        r"(?:{R})(?:{PEOPLE}|{ROLES})\s+(?:peut|pourrait|peuvent|pourraient|pourra)\s+(?:venir|passer|intervenir|"
+        r"regarder|jeter un oeil)\b",
     ),
     function_words=frozenset(
         (

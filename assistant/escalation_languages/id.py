@@ -48,6 +48,7 @@ PHRASES = Phrases(
         r"\btidak nyambung\b",
     ),
     curiosity=(
+        r"\bsiapa\b[^?.!,]*",
         r"\b(?:kamu|anda|lu|lo|km|kau|ini|apakah kamu|apa kamu|apakah ini)\s+(?:(?:itu|ini|beneran|benar|"
         r"seorang)\s+)*(?:manusia|bot|robot|orang|ai|mesin)\b(?:\s+(?:asli|beneran|sungguhan|atau|apa|"
         r"manusia|bot|robot|orang|ai)\b)*",

@@ -51,6 +51,7 @@ PHRASES = Phrases(
         r"\bbot (?:lixo|inutil|burro|de merda)\b",
     ),
     curiosity=(
+        r"\bquem (?:e|eh|sao|era)\b[^?.!,]*",
         r"\b(?:voce|vc|tu|isso|e|eh|es|estou falando com|falo com)\s+(?:(?:e|eh|um|uma|mesmo|realmente|"
         r"de verdade)\s+)*(?:humano|pessoa|bot|robo|ia|maquina|real)\b(?:\s+(?:real|de verdade|ou|um|uma|"
         r"humano|pessoa|bot|robo|ia|maquina)\b)*",

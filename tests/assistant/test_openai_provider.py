@@ -8,7 +8,7 @@ import httpx
 import pytest
 import respx
 
-from assistant.answering import answer_question, check_message, decide_reply
+from assistant.answering import answer_question, check_message, decide_reply, detect_human_request
 from assistant.prompts import APOLOGY, I_DONT_KNOW
 from assistant.providers.base import NO_VIOLATION, ModerationRequest, Turn
 from assistant.providers.openai_provider import OpenAIProvider
@@ -146,3 +146,17 @@ async def test_it_talks_to_the_configured_base_url(settings: object) -> None:
         )
 
     assert json.loads(route.calls.last.request.content)["model"] == "llama3.2"
+
+
+async def test_it_asks_for_the_escalation_flag_in_any_language_with_the_lookalikes(
+    openai_api: respx.MockRouter,
+) -> None:
+    route = completion(openai_api, "wants_human_yes.json")
+
+    wants = await detect_human_request("falar com atendente pfv", [], provider=OpenAIProvider())
+
+    assert wants is True
+    system, user = (m["content"] for m in json.loads(route.calls.last.request.content)["messages"])
+    assert "any language" in system and "human error" in system and "support hours" in system
+    assert '{"wants_human": true or false}' in system
+    assert "<message>\nfalar com atendente pfv\n</message>" in user
