@@ -125,7 +125,7 @@ async def test_a_server_error_gives_the_apology_after_one_retry(openai_api: resp
 
 
 async def test_a_timeout_gives_the_apology(openai_api: respx.MockRouter, settings: object) -> None:
-    settings.AI_TIMEOUT_SECONDS = 0.3  # type: ignore[attr-defined]
+    settings.AI_TIMEOUT_SECONDS = 1.0  # type: ignore[attr-defined]
     openai_api.post("/chat/completions").mock(side_effect=httpx.ReadTimeout("timed out"))
 
     answer = await answer_question(

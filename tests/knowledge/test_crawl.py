@@ -184,7 +184,8 @@ def test_it_gives_up_on_a_page_that_is_too_slow(site: Site, allow_private: Any) 
     allow_private.CRAWL_TIMEOUT_SECONDS = 0.2
     site.routes["/slow"] = Route(b"late", content_type="text/plain", delay=1.0)
 
-    with pytest.raises(KnowledgeError, match="did not answer in time"):
+    # The page's own timeout, or (on a loaded machine) the crawl's deadline first.
+    with pytest.raises(KnowledgeError, match=r"did not answer in time|crawl took longer than"):
         crawl_page(site.url("/slow"))
 
 
