@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 MAX_FALSE_ABSTAIN = 0.10
-FEATURES = ("dense", "lexical", "margin", "coverage", "weakest_word")
+FEATURES = ("unexplained", "weakest_informative")
 
 
 def collect(workspace: object, half: str) -> tuple[np.ndarray, np.ndarray]:
@@ -34,6 +34,8 @@ def collect(workspace: object, half: str) -> tuple[np.ndarray, np.ndarray]:
         history = [Turn("member", h) for h in question.history]
         query = retrieval_query(question.question, history)
         passages = search.search(workspace.id, query)  # type: ignore[attr-defined]
+        if not passages:
+            continue  # nothing retrieved: the bot says it doesn't know whatever the weights
         found = evidence.gather(question.question, query, passages)
         if found is None:
             raise SystemExit("no vectors: is KNOWLEDGE_EMBEDDINGS off?")

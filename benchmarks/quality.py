@@ -1,7 +1,7 @@
 """Answer quality on a labelled set of our own: ``.venv/bin/python -m benchmarks.quality``.
 
 The set (``benchmarks/data/quality/``) is the knowledge base of Velora, a fictional city
-bike-share (28 documents), 125 questions of four kinds and 111 channel messages:
+bike-share (28 documents), 161 questions of four kinds and 111 channel messages:
 
 - ``direct``: worded like the page; ``paraphrased``: sharing no content word with it;
 - ``follow_up``: short questions that lean on the member's previous question (``history``);

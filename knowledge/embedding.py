@@ -91,6 +91,20 @@ class WordLlamaEmbedder:
                 vectors[row] = self._table[ids].sum(axis=0)
         return normalize_rows(vectors)
 
+    def informativeness(self, words: list[str]) -> np.ndarray:
+        """How much each word says, 0 and up: the square root of its length-weighted
+        vector's length before normalisation. WordLlama's training leaves filler
+        ("wondering", "please") with short vectors and names of things ("senior",
+        "gift", "train") with long ones."""
+        weights = np.zeros(len(words), dtype=np.float32)
+        top = self._table.shape[0] - 1
+        for row, word in enumerate(words):
+            ids = self._tokenizer.encode(word, add_special_tokens=False).ids
+            if ids:
+                rows = self._table[np.minimum(np.asarray(ids, dtype=np.int64), top)]
+                weights[row] = float(np.linalg.norm(rows.sum(axis=0))) ** 0.5
+        return weights
+
 
 class OpenAIEmbedder:
     """An OpenAI-compatible ``POST {base}/embeddings`` (OpenAI, Ollama, vLLM, LM Studio)."""

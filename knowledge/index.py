@@ -1,9 +1,11 @@
 """A workspace's hybrid index over its chunks: BM25 (bm25s) fused with dense vectors.
 
-Text is tokenized by bm25s (lower-case words of two letters or more, English stop words
-removed) and stemmed with the Snowball English stemmer (PyStemmer), so "refunds" finds
-"refund". The chunks' stored vectors (:mod:`knowledge.embedding`) form one float32 matrix;
-a question's cosine with every chunk is one matrix-vector product.
+Text is tokenized by bm25s (lower-case words of two letters or more, stop words removed:
+bm25s's 33 and ours, which hold question words such as "do", "much" and "often" that
+otherwise make a near miss look lexically like its page) and stemmed with the Snowball
+English stemmer (PyStemmer), so "refunds" finds "refund". The chunks' stored vectors
+(:mod:`knowledge.embedding`) form one float32 matrix; a question's cosine with every
+chunk is one matrix-vector product.
 
 Fusion is a weighted sum: the cosine plus ``LEXICAL_WEIGHT`` times the BM25 score divided
 by the best BM25 score of that question. Raw cosines keep their meaning from question to
@@ -28,6 +30,7 @@ import bm25s
 import numpy as np
 
 from assistant.providers.base import Passage
+from assistant.text import STOPWORDS as _OUR_STOPWORDS
 from knowledge.embedding import embed_query
 
 try:
@@ -60,6 +63,8 @@ class IndexedChunk:
         return f"{self.title}\n{self.heading}\n{self.text}"
 
 
+_STOPWORDS = sorted(set(bm25s.stopwords.STOPWORDS_EN) | {w for w in _OUR_STOPWORDS if "'" not in w})
+
 # PyStemmer's stemmer objects keep a cache and are not safe to share between threads.
 _thread_local = threading.local()
 
@@ -76,7 +81,9 @@ def _stemmer() -> Any:
 
 def tokenize(texts: list[str]) -> list[list[str]]:
     """bm25s tokens (stop words removed, stemmed) of each text."""
-    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+    tokens = bm25s.tokenize(
+        texts, stopwords=_STOPWORDS, stemmer=_stemmer(), return_ids=False, show_progress=False
+    )
     return [list(doc) for doc in tokens]
 
 
@@ -149,7 +156,7 @@ class WorkspaceIndex:
         With vectors, every chunk has a score (the fused one); without, chunks sharing no
         word with the query are left out. Each passage carries its evidence: ``dense``
         (cosine), ``lexical`` (BM25 over the question's best BM25) and ``margin`` (its
-        score less the best score of a chunk of any other source).
+        score less the best score of a chunk of any other source: see :meth:`_rivals`).
         """
         if self._bm25 is None or k <= 0:
             return []
@@ -169,16 +176,16 @@ class WorkspaceIndex:
         else:
             # A chunk sharing no word with the question must at least be near it in meaning.
             top = top[(lexical[top] > 0) | (dense[top] >= DENSE_FLOOR)]
-        best_other = self._best_other_source(fused)
+        rivals = self._rivals(fused, top)
         return [
             self._passage(
                 int(i),
                 float(fused[i]),
                 dense=None if dense is None else float(dense[i]),
                 lexical=float(lexical[i]),
-                margin=float(fused[i] - best_other[self._source_of[i]]),
+                margin=float(fused[i] - rival),
             )
-            for i in top
+            for i, rival in zip(top, rivals, strict=True)
         ]
 
     def _lexical(self, query: str) -> np.ndarray:
@@ -201,15 +208,24 @@ class WorkspaceIndex:
             return None
         return self._matrix @ vector
 
+    def _rivals(self, fused: np.ndarray, top: np.ndarray) -> list[float]:
+        """What each of the ``top`` chunks is ahead of: the best chunk of any other source;
+        in a knowledge base of one source, its best other chunk (a question the document
+        does not answer matches all its sections about equally)."""
+        if len(self._source_starts) > 1:
+            best_other = self._best_other_source(fused)
+            return [float(best_other[self._source_of[i]]) for i in top]
+        if len(fused) < 2:
+            return [0.0] * len(top)
+        best, runner_up = -np.partition(-fused, 1)[:2]
+        return [float(runner_up if fused[i] >= best else best) for i in top]
+
     def _best_other_source(self, fused: np.ndarray) -> np.ndarray:
         """For each source, the best score among the chunks of all the other sources."""
-        sources = len(self._source_starts)
         best = np.maximum.reduceat(fused[self._by_source], self._source_starts)
-        if sources == 1:
-            return np.zeros(1)
         order = np.argsort(-best)
         first, second = best[order[0]], best[order[1]]
-        others = np.full(sources, first)
+        others = np.full(len(self._source_starts), first)
         others[order[0]] = second
         return others
 

@@ -33,13 +33,34 @@ def test_a_near_miss_on_a_look_alike_page_is_declined() -> None:
     assert not evidence.knows("Do you have a senior discount?", "", _with(margin=0.0))
 
 
-def test_more_margin_over_the_next_document_raises_the_probability() -> None:
-    ask = "Is there a student discount?"
-    near = evidence.gather(ask, ask, _with(margin=0.0))
-    ahead = evidence.gather(ask, ask, _with(margin=0.3))
+def test_an_informative_word_the_passage_never_mentions_lowers_the_probability() -> None:
+    named = evidence.gather("Is there a student discount?", "", _with())
+    missing = evidence.gather("Is there a senior discount?", "", _with())
 
-    assert near is not None and ahead is not None
-    assert ahead.probability() > near.probability()
+    assert named is not None and missing is not None
+    assert missing.unexplained > named.unexplained == 0.0
+    assert missing.probability() < named.probability()
+
+
+def test_filler_words_do_not_count_as_unanswered() -> None:
+    # "wondering" says little: the question is still the student discount's.
+    plain = evidence.gather("student discount", "", _with())
+    chatty = evidence.gather("wondering about the student discount", "", _with())
+
+    assert plain is not None and chatty is not None
+    assert chatty.weakest_informative == pytest.approx(plain.weakest_informative)
+    assert chatty.weakest_word < plain.weakest_word
+    assert evidence.knows("wondering about the student discount", "", _with())
+
+
+def test_a_passage_sharing_no_word_and_barely_near_in_meaning_is_no_answer() -> None:
+    # A shop's knowledge base that never mentions gift cards: its best passage shares no
+    # word with the question and its cosine is low. High margin (a knowledge base of one
+    # document) must not make that an answer.
+    unrelated = _with(dense=0.15, lexical=0.0, margin=0.3)
+    assert not evidence.knows("Do you sell gift cards?", "", unrelated)
+    # The same passage near in meaning is weighed by the calibrated model instead.
+    assert evidence.knows("Is there a student discount?", "", _with(lexical=0.0, dense=0.55))
 
 
 def test_no_passage_means_no_answer() -> None:

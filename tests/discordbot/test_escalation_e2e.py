@@ -41,14 +41,6 @@ async def ask(running: Running, text: str) -> str:
     return str(reply["content"])
 
 
-# The local provider's calibrated abstention (issue 13) still answers these off-topic
-# questions from a one-document knowledge base, so no "I don't know" reaches the loop.
-# Strict: once abstention says "I don't know" here again, these must pass.
-ABSTENTION_GAP = pytest.mark.xfail(
-    reason="local abstention answers off-topic questions from a one-document knowledge base", strict=True
-)
-
-
 @pytest.fixture
 def escalation_on(workspace: Workspace, settings: Any) -> Workspace:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -105,7 +97,6 @@ async def test_a_lookalike_in_any_language_does_not_escalate(
     assert await emails_sent() == 0
 
 
-@ABSTENTION_GAP
 async def test_the_third_i_dont_know_in_a_row_escalates(running: Running, escalation_on: Workspace) -> None:
     first, second = [await ask(running, text) for text in UNANSWERABLE[:2]]
     assert first == second == I_DONT_KNOW
@@ -119,7 +110,6 @@ async def test_the_third_i_dont_know_in_a_row_escalates(running: Running, escala
     assert abstained == [True, True, True]
 
 
-@ABSTENTION_GAP
 async def test_an_answer_in_between_starts_the_count_again(
     running: Running, escalation_on: Workspace
 ) -> None:
@@ -130,7 +120,6 @@ async def test_an_answer_in_between_starts_the_count_again(
     assert (await Conversation.objects.aget()).escalated_at is None
 
 
-@ABSTENTION_GAP
 async def test_failed_answers_do_not_escalate_when_the_operator_turned_it_off(
     running: Running, escalation_on: Workspace, settings: Any
 ) -> None:

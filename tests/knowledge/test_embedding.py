@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -99,6 +100,20 @@ def test_each_passage_carries_its_evidence() -> None:
     assert best.dense is not None and all(best.dense > (p.dense or 0) for p in others)
     assert best.margin is not None and best.margin > 0
     assert all((p.margin or 0) < 0 for p in others)
+
+
+def test_in_a_knowledge_base_of_one_document_the_margin_is_over_its_other_sections() -> None:
+    # One source, three sections: a question one section answers stands out from the
+    # others; one the document does not answer matches them all about equally.
+    one = WorkspaceIndex(1, [replace(c, source_id=7) for c in _index().chunks])
+    answered = one.search("how long do you keep lost items", 3)
+    unrelated = one.search("do you sell gift cards", 3)
+
+    assert answered[0].title == "Lost property"
+    # Ahead of its document's other sections, not of nothing (which would be its score).
+    assert 0 < (answered[0].margin or 0) < answered[0].score
+    assert all((p.margin or 0) < 0 for p in answered[1:])
+    assert not unrelated or (unrelated[0].margin or 0) < (answered[0].margin or 0)
 
 
 def test_chunks_not_embedded_yet_are_still_found_by_their_words() -> None:

@@ -97,3 +97,27 @@ def test_the_command_loads_every_demo_document(data_dir: Path) -> None:
     ready = KnowledgeSource.objects.filter(status=KnowledgeSource.Status.READY).count()
     assert ready == len(documents)
     assert "login: admin / " in out.getvalue()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        # The playground's own suggestions to a newcomer (templates/accounts/playground.html).
+        ("What does Guildmind do?", "Guildmind"),
+        ("How do I make the bot answer every message?", "mode"),
+    ],
+)
+def test_the_demo_answers_the_questions_its_playground_suggests(
+    data_dir: Path, question: str, says: str
+) -> None:
+    from accounts.playground import consult
+
+    seed_demo()
+    workspace = Workspace.objects.get(name=DEMO_WORKSPACE)
+    answer = consult(workspace, question, []).answer
+
+    assert answer.grounded, answer.text
+    assert says.lower() in answer.text.lower()
+    template = Path(__file__).resolve().parents[2] / "templates" / "accounts" / "playground.html"
+    assert question in template.read_text(encoding="utf-8").replace("“", "").replace("”", "")
