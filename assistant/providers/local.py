@@ -123,12 +123,13 @@ def _top_passages(passages: list[Passage]) -> list[Passage]:
 
 
 def _answering_passage(request: AnswerRequest) -> Passage | None:
-    """Retrieval's best passage; without vectors, the one whose words cover the question best."""
+    """The passage :func:`assistant.evidence.answering` chooses; without vectors, the one
+    whose words cover the question best."""
     top = _top_passages(request.passages)
     if not top:
         return None
     if top[0].dense is not None:
-        return top[0]
+        return evidence.answering(request.question, request.query or request.question, top)
     covered = _coverages(request)
     return top[max(range(len(top)), key=lambda i: (covered[i], -i))]
 

@@ -63,6 +63,25 @@ def test_a_passage_sharing_no_word_and_barely_near_in_meaning_is_no_answer() -> 
     assert evidence.knows("Is there a student discount?", "", _with(lexical=0.0, dense=0.55))
 
 
+def test_the_answer_comes_from_the_passage_that_holds_the_question_s_words() -> None:
+    # Retrieval put the price list first (close in meaning: paying); the student page,
+    # a close second, is the one that holds every word of the question.
+    prices = Passage(
+        text="Every ride costs an unlock fee of one euro plus a price per minute.",
+        title="Prices",
+        score=0.62,
+        source_id=3,
+        chunk_id=30,
+        dense=0.62,
+        lexical=0.0,
+        margin=0.01,
+    )
+    students = Passage(**{**STUDENTS.__dict__, "score": 0.6, "margin": -0.01})
+
+    assert evidence.answering("do students pay less?", "", [prices, students]) is students
+    assert evidence.answering("what is the price per minute?", "", [prices, students]) is prices
+
+
 def test_no_passage_means_no_answer() -> None:
     assert not evidence.knows("Is there a student discount?", "", [])
 
