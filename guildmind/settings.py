@@ -98,7 +98,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(DATA_DIR / "guildmind.sqlite3"),
+            "NAME": str(DATA_DIR / env_str("SQLITE_FILE", "guildmind.sqlite3")),
             "OPTIONS": {
                 # WAL lets the web, gateway and worker read while one of them writes;
                 # IMMEDIATE transactions take the write lock up front instead of failing
@@ -318,6 +318,17 @@ DISCORD_SHARD_COUNT = env_int("DISCORD_SHARD_COUNT", 0, minimum=0)
 # Where "Add to Discord" sends the owner to authorize the bot (Discord's own page).
 DISCORD_OAUTH_AUTHORIZE_URL = env_str("DISCORD_OAUTH_AUTHORIZE_URL", "https://discord.com/oauth2/authorize")
 DISCORD_SHARD_IDS = [int(s) for s in env_list("DISCORD_SHARD_IDS")]
+# The gateway fleet: each process claims the shards and custom bots it connects by a lease
+# in the database, renewed every GATEWAY_LEASE_RENEW_SECONDS and lost GATEWAY_LEASE_TTL_SECONDS
+# after the process stops renewing it (killed, hung, cut off), when another one takes over.
+GATEWAY_LEASE_TTL_SECONDS = env_float("GATEWAY_LEASE_TTL_SECONDS", 30.0, minimum=1.0)
+GATEWAY_LEASE_RENEW_SECONDS = env_float(
+    "GATEWAY_LEASE_RENEW_SECONDS", min(3.0, GATEWAY_LEASE_TTL_SECONDS / 3), minimum=0.1
+)
+if GATEWAY_LEASE_RENEW_SECONDS * 2 > GATEWAY_LEASE_TTL_SECONDS:
+    raise ConfigError("GATEWAY_LEASE_RENEW_SECONDS must be at most half of GATEWAY_LEASE_TTL_SECONDS")
+# Discord allows one IDENTIFY per max_concurrency bucket every 5 s, fleet-wide.
+GATEWAY_IDENTIFY_INTERVAL_SECONDS = env_float("GATEWAY_IDENTIFY_INTERVAL_SECONDS", 5.0, minimum=0.0)
 # How often the gateway reloads server settings from the database (the hot path reads
 # them from memory only).
 SETTINGS_REFRESH_SECONDS = env_float("SETTINGS_REFRESH_SECONDS", 3.0, minimum=0.1)

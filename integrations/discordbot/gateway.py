@@ -13,6 +13,7 @@ from guildmind.db import async_db
 from integrations.discordbot.actions import record_guild_joined, record_guild_left, record_server_facts
 from integrations.discordbot.answers import claim_gateway_interaction, finish_interaction
 from integrations.discordbot.commands import ASK, ASK_COMMAND
+from integrations.discordbot.identify import IdentifyGate
 from integrations.discordbot.ports import NO_MENTIONS, ClientPort, InteractionResponder, describe_http_error
 from moderation.safety import BotFacts, MemberFacts
 from pipeline.ask import NOT_THIS_BOT, AskRequest, handle_ask
@@ -38,6 +39,7 @@ class GuildmindBot(discord.AutoShardedClient):
         concurrency: int = 256,
         shard_count: int | None = None,
         shard_ids: list[int] | None = None,
+        identify_gate: IdentifyGate | None = None,
     ) -> None:
         super().__init__(
             intents=INTENTS,
@@ -56,6 +58,14 @@ class GuildmindBot(discord.AutoShardedClient):
         self._commands_synced = False
         self.last_seen_message_id = 0
         self._facts: dict[int, tuple[int, tuple[str, ...]]] = {}
+        self.identify_gate = identify_gate
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # The fleet's shared turns replace discord.py's per-process 5 s pause.
+        if self.identify_gate is None:
+            await super().before_identify_hook(shard_id, initial=initial)
+            return
+        await self.identify_gate.wait(shard_id or 0)
 
     async def on_message(self, message: discord.Message) -> None:
         self.last_seen_message_id = message.id  # lets tests (and logs) know what arrived

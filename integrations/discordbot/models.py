@@ -169,3 +169,44 @@ class OAuthState(models.Model):
 
     def __str__(self) -> str:
         return f"install state for {self.workspace_id} (expires {self.expires_at:%H:%M})"
+
+
+class GatewayProcess(models.Model):
+    """A live gateway process of the fleet, checking in every few seconds: the leases are
+    spread over the processes whose row has not expired."""
+
+    owner = models.CharField(max_length=100, unique=True)
+    # Shards of the shared application this process is pinned to (DISCORD_SHARD_IDS).
+    pinned_shards = models.JSONField(default=list, blank=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.owner
+
+
+class GatewayLease(models.Model):
+    """Which gateway process connects one (application, shard): a custom bot is shard 0.
+    Claimed by insert or by a conditional update of an expired row, so two processes never
+    hold one; renewed while held, deleted on release."""
+
+    application = models.ForeignKey(BotApplication, on_delete=models.CASCADE, related_name="leases")
+    shard = models.PositiveIntegerField(default=0)
+    owner = models.CharField(max_length=100, db_index=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["application", "shard"], name="one_lease_per_shard")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}/{self.shard} → {self.owner}"
+
+
+class IdentifySlot(models.Model):
+    """Discord allows one IDENTIFY per bucket (shard id % max_concurrency) of a bot every
+    5 s: the fleet takes turns through this row (or Redis when configured)."""
+
+    key = models.CharField(max_length=80, unique=True)
+    next_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.key

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,9 +22,12 @@ import discord
 from django.conf import settings
 
 from guildmind.db import async_db
+from integrations.discordbot import leases
 from integrations.discordbot.actions import ensure_shared_application, record_heartbeat
-from integrations.discordbot.endpoints import configure_from_settings
+from integrations.discordbot.endpoints import configure_from_settings, current_discord_endpoints
 from integrations.discordbot.gateway import GuildmindBot
+from integrations.discordbot.identify import IdentifyGate, session_start_limits
+from integrations.discordbot.leases import Unit, new_owner_id
 from integrations.discordbot.models import BotApplication
 from integrations.discordbot.servers import ServerDirectory
 from pipeline.messages import Pipeline
@@ -60,51 +64,102 @@ class Connection:
 
 @dataclass
 class Supervisor:
+    """Runs the units (shards of the shared bot, custom bots) this process holds a lease on
+    (``leases.balance``): one discord.py connection per unit, so a unit that moves to or
+    from another process disconnects nothing else."""
+
     servers: ServerDirectory
     concurrency: int = 256
     shard_count: int | None = None
     shard_ids: list[int] | None = None
-    connections: dict[int, Connection] = field(default_factory=dict)
+    owner: str = field(default_factory=new_owner_id)
+    lease_ttl: float = 30.0
+    connections: dict[Unit, Connection] = field(default_factory=dict)
     # Application pk → fingerprint of a token Discord refused (not retried until it changes).
     refused: dict[int, str] = field(default_factory=dict)
     errors: dict[int, str] = field(default_factory=dict)
+    # Token fingerprint → (shard count, max_concurrency) from Discord's /gateway/bot.
+    _limits: dict[str, tuple[int, int]] = field(default_factory=dict)
+    _gates: dict[str, IdentifyGate] = field(default_factory=dict)
+    _renewed_at: float = field(default_factory=time.monotonic)
 
     async def sync(self) -> None:
-        """Bring the running connections in line with the applications in the database,
+        """Renew and balance the leases, bring the running connections in line with them,
         then check in (the dashboard shows whether each bot is connected)."""
         wanted = {spec.pk: spec for spec in await async_db(runnable_applications)()}
-        for pk, connection in list(self.connections.items()):
-            spec = wanted.get(pk)
-            if spec is None or spec.fingerprint != connection.spec.fingerprint or connection.task.done():
-                await self._stop(pk)
-        for pk, spec in wanted.items():
-            if pk in self.connections or self.refused.get(pk) == spec.fingerprint:
+        shared = next((spec for spec in wanted.values() if spec.is_shared), None)
+        units: list[Unit] = []
+        for spec in wanted.values():
+            count = (await self._limits_of(spec))[0] if spec.is_shared else 1
+            units.extend((spec.pk, shard) for shard in range(count))
+        assignment = await async_db(leases.balance)(
+            self.owner,
+            units,
+            ttl=self.lease_ttl,
+            shared_pk=shared.pk if shared else None,
+            pinned_shards=self.shard_ids,
+        )
+        self._renewed_at = time.monotonic()
+        for unit, connection in list(self.connections.items()):
+            current = wanted.get(unit[0])
+            if (
+                unit not in assignment.held
+                or current is None
+                or current.fingerprint != connection.spec.fingerprint
+                or connection.task.done()
+            ):
+                await self._stop(unit)
+        if assignment.released:
+            # Closed first, then given back: never connected by two processes at once.
+            await async_db(leases.release)(self.owner, assignment.released)
+        for unit in sorted(assignment.held):
+            held = wanted.get(unit[0])
+            if held is None or unit in self.connections or self.refused.get(held.pk) == held.fingerprint:
                 continue
-            self._start(spec)
-        await async_db(record_heartbeat)(self.statuses(wanted))
+            self._start(held, unit)
+        held_apps = {pk: wanted[pk] for pk, _ in assignment.held if pk in wanted}
+        await async_db(record_heartbeat)(self.statuses(held_apps))
+
+    async def _limits_of(self, spec: BotSpec) -> tuple[int, int]:
+        """The shared bot's shard count (the setting, else Discord's recommendation) and
+        its IDENTIFY concurrency."""
+        known = self._limits.get(spec.fingerprint)
+        if known is not None:
+            return known
+        shards, concurrency = await session_start_limits(current_discord_endpoints()[0], spec.token)
+        count = self.shard_count or shards
+        if count is None:
+            return (1, concurrency)  # asked again next round
+        self._limits[spec.fingerprint] = (count, concurrency)
+        return self._limits[spec.fingerprint]
 
     def statuses(self, wanted: dict[int, BotSpec]) -> dict[int, str]:
         statuses = {}
         for pk in wanted:
-            connection = self.connections.get(pk)
-            if connection is not None and connection.bot.is_ready() and not connection.bot.is_closed():
+            mine = [c for unit, c in self.connections.items() if unit[0] == pk]
+            if mine and all(c.bot.is_ready() and not c.bot.is_closed() for c in mine):
                 statuses[pk] = ""
             else:
                 statuses[pk] = self.errors.get(pk) or "connecting to Discord"
         return statuses
 
-    def _start(self, spec: BotSpec) -> None:
+    def _start(self, spec: BotSpec, unit: Unit) -> None:
+        count, concurrency = self._limits.get(spec.fingerprint, (1, 1))
+        gate = self._gates.get(spec.fingerprint)
+        if gate is None:
+            gate = self._gates[spec.fingerprint] = IdentifyGate(spec.application_id, concurrency)
         bot = GuildmindBot(
             pipeline=Pipeline(self.servers, application_id=spec.application_id),
             application_id=spec.application_id,
             concurrency=self.concurrency,
-            # Sharding settings are the shared bot's; custom bots are small (one shard).
-            shard_count=self.shard_count if spec.is_shared else None,
-            shard_ids=self.shard_ids if spec.is_shared else None,
+            # One connection per shard of the shared bot; custom bots are small (one shard).
+            shard_count=count if spec.is_shared else None,
+            shard_ids=[unit[1]] if spec.is_shared else None,
+            identify_gate=gate,
         )
-        task = asyncio.create_task(self._run(spec, bot), name=f"bot-{spec.application_id}")
-        self.connections[spec.pk] = Connection(spec, bot, task)
-        log.info("starting the bot of application %s", spec.application_id)
+        task = asyncio.create_task(self._run(spec, bot), name=f"bot-{spec.application_id}-{unit[1]}")
+        self.connections[unit] = Connection(spec, bot, task)
+        log.info("starting the bot of application %s (shard %s)", spec.application_id, unit[1])
 
     async def _run(self, spec: BotSpec, bot: GuildmindBot) -> None:
         try:
@@ -126,8 +181,8 @@ class Supervisor:
             self.errors[spec.pk] = f"the connection stopped: {exc!r}"
             log.exception("the bot of application %s stopped", spec.application_id)
 
-    async def _stop(self, pk: int) -> None:
-        connection = self.connections.pop(pk)
+    async def _stop(self, unit: Unit) -> None:
+        connection = self.connections.pop(unit)
         log.info("stopping the bot of application %s", connection.spec.application_id)
         await connection.bot.close()
         await connection.bot.drain()
@@ -148,12 +203,22 @@ class Supervisor:
                             await connection.bot.record_all_facts()
                 except Exception:
                     log.exception("could not sync the bots; keeping the running ones")
+                    if time.monotonic() - self._renewed_at > self.lease_ttl:
+                        # Leases not renewed for a TTL are another process's by now.
+                        log.error("the leases expired unrenewed: closing every connection")
+                        for unit in list(self.connections):
+                            await self._stop(unit)
                 rounds += 1
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=every)
         finally:
-            for pk in list(self.connections):
-                await self._stop(pk)
+            for unit in list(self.connections):
+                await self._stop(unit)
+            # Handed over at once: the other processes claim these on their next round.
+            with contextlib.suppress(Exception):
+                await async_db(leases.leave)(self.owner)
+            for gate in self._gates.values():
+                await gate.close()
 
     def bot_for(self, application_id: str) -> GuildmindBot | None:
         for connection in self.connections.values():
@@ -204,7 +269,10 @@ async def run_gateway(stop: asyncio.Event) -> None:
             concurrency=settings.PIPELINE_CONCURRENCY,
             shard_count=settings.DISCORD_SHARD_COUNT or None,
             shard_ids=settings.DISCORD_SHARD_IDS or None,
+            lease_ttl=settings.GATEWAY_LEASE_TTL_SECONDS,
         )
-        await supervisor.run(stop, every=settings.SETTINGS_REFRESH_SECONDS)
+        log.info("gateway process %s joins the fleet", supervisor.owner)
+        every = min(settings.SETTINGS_REFRESH_SECONDS, settings.GATEWAY_LEASE_RENEW_SECONDS)
+        await supervisor.run(stop, every=every)
     finally:
         refresher.cancel()
