@@ -94,10 +94,9 @@ def balance(
     wanted = set(units)
     # Units pinned by another live process are theirs; everything else is balanced.
     pool = sorted(wanted - _pinned_elsewhere(owner, shared_pk, now) - set(pinned))
-    if pinned:
-        # A pinned process runs its own shards of the shared bot, and its share of the rest.
-        pool = [u for u in pool if u[0] != shared_pk]
-        pinned = [u for u in pinned if u in wanted]
+    # A pinned process runs its own shards of the shared bot, and its share of the rest
+    # like any other (every process computes the shares over the same pool).
+    pinned = [u for u in pinned if u in wanted]
     with write_transaction():
         GatewayLease.objects.filter(owner=owner).update(expires_at=expires)
     rows = GatewayLease.objects.filter(owner=owner).values_list("application_id", "shard")
