@@ -216,8 +216,12 @@ class GuildmindBot(discord.AutoShardedClient):
 
     async def _sync_commands(self) -> bool:
         """Register /ask for this application (idempotent: a bulk overwrite)."""
+        if self.is_closed():
+            return False  # stopped meanwhile (its shard moved to another process)
         try:
             await self.http.bulk_upsert_global_commands(self.guildmind_application_id, [ASK_COMMAND])
+        except RuntimeError:
+            return False  # the HTTP session closed under it: the connection is stopping
         except discord.HTTPException as exc:
             log.warning("could not register /ask: %s", describe_http_error(exc))
             return False
