@@ -95,7 +95,7 @@ class Fleet:
             reply = await self.sim.wait_for_message(
                 channel,
                 author_id=app,
-                predicate=lambda m, q=question_id: (m.get("message_reference") or {}).get("message_id") == q,
+                predicate=_replying_to(question_id),
                 timeout=20,
             )
             assert "5 business days" in reply["content"]
@@ -118,6 +118,10 @@ class Fleet:
                     self.identify_times.append(time.monotonic())
             seen = len(events)
             await asyncio.sleep(0.02)
+
+
+def _replying_to(question_id: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda m: (m.get("message_reference") or {}).get("message_id") == question_id
 
 
 async def until(check: Callable[[], Any], timeout: float, what: str) -> float:
