@@ -7,6 +7,7 @@ import asyncio
 import logging
 from typing import Any
 
+import aiohttp
 import discord
 
 from guildmind.db import async_db
@@ -40,7 +41,10 @@ class GuildmindBot(discord.AutoShardedClient):
         shard_count: int | None = None,
         shard_ids: list[int] | None = None,
         identify_gate: IdentifyGate | None = None,
+        http_trace: aiohttp.TraceConfig | None = None,
     ) -> None:
+        # The fleet's shared REST limits (ratelimit.py) watch discord.py's HTTP session.
+        options: dict[str, Any] = {"http_trace": http_trace} if http_trace is not None else {}
         super().__init__(
             intents=INTENTS,
             member_cache_flags=discord.MemberCacheFlags.none(),
@@ -49,6 +53,7 @@ class GuildmindBot(discord.AutoShardedClient):
             allowed_mentions=NO_MENTIONS,
             shard_count=shard_count,
             shard_ids=shard_ids,  # type: ignore[arg-type]
+            **options,
         )
         self.pipeline = pipeline
         self.guildmind_application_id = application_id

@@ -29,6 +29,7 @@ from integrations.discordbot.gateway import GuildmindBot
 from integrations.discordbot.identify import IdentifyGate, session_start_limits
 from integrations.discordbot.leases import Unit, new_owner_id
 from integrations.discordbot.models import BotApplication
+from integrations.discordbot.ratelimit import RestLimits
 from integrations.discordbot.servers import ServerDirectory
 from pipeline.messages import Pipeline
 from pipeline.servers import Directory
@@ -81,6 +82,7 @@ class Supervisor:
     # Token fingerprint → (shard count, max_concurrency) from Discord's /gateway/bot.
     _limits: dict[str, tuple[int, int]] = field(default_factory=dict)
     _gates: dict[str, IdentifyGate] = field(default_factory=dict)
+    _rest: dict[str, RestLimits] = field(default_factory=dict)
     _renewed_at: float = field(default_factory=time.monotonic)
 
     async def sync(self) -> None:
@@ -148,6 +150,9 @@ class Supervisor:
         gate = self._gates.get(spec.fingerprint)
         if gate is None:
             gate = self._gates[spec.fingerprint] = IdentifyGate(spec.application_id, concurrency)
+        rest = self._rest.get(spec.fingerprint)
+        if rest is None:
+            rest = self._rest[spec.fingerprint] = RestLimits(spec.application_id, settings.REDIS_URL or None)
         bot = GuildmindBot(
             pipeline=Pipeline(self.servers, application_id=spec.application_id),
             application_id=spec.application_id,
@@ -156,6 +161,7 @@ class Supervisor:
             shard_count=count if spec.is_shared else None,
             shard_ids=[unit[1]] if spec.is_shared else None,
             identify_gate=gate,
+            http_trace=rest.trace(),
         )
         task = asyncio.create_task(self._run(spec, bot), name=f"bot-{spec.application_id}-{unit[1]}")
         self.connections[unit] = Connection(spec, bot, task)
@@ -219,6 +225,8 @@ class Supervisor:
                 await async_db(leases.leave)(self.owner)
             for gate in self._gates.values():
                 await gate.close()
+            for rest in self._rest.values():
+                await rest.close()
 
     def bot_for(self, application_id: str) -> GuildmindBot | None:
         for connection in self.connections.values():
