@@ -1,7 +1,9 @@
-"""The gateway process runs one discord.py connection per bot application: the shared bot
-(from settings) and every workspace's custom bot. The supervisor starts a connection within
-seconds of a custom bot being saved, restarts it when its token changes, and stops it when
-the bot is removed, all without restarting the process.
+"""The gateway process runs one discord.py connection per unit it holds a lease on: each
+shard of the shared bot (from settings) and each workspace's custom bot. Several processes
+form a fleet (``leases.py``): every unit is connected by exactly one of them, spread evenly,
+taken over when a process dies (at its leases' TTL) or stops (at once). The supervisor
+starts a connection within seconds of a custom bot being saved, restarts it when its token
+changes, and stops it when the bot is removed, all without restarting the process.
 
 A token Discord refuses is not retried until it changes (retrying a bad token only earns
 a rate limit); the error is kept for the dashboard's diagnostics. ``run_gateway`` is the
