@@ -99,8 +99,15 @@ def balance(
     pinned = [u for u in pinned if u in wanted]
     with write_transaction():
         GatewayLease.objects.filter(owner=owner).update(expires_at=expires)
-    rows = GatewayLease.objects.filter(owner=owner).values_list("application_id", "shard")
-    held = {(app, shard) for app, shard in rows}
+    # One read of every lease: claims are tried only on units that look free or expired
+    # (the claim itself still decides), so a large fleet costs a query per unit that moves.
+    leased = {
+        (app, shard): (holder, until)
+        for app, shard, holder, until in GatewayLease.objects.values_list(
+            "application_id", "shard", "owner", "expires_at"
+        )
+    }
+    held = {unit for unit, (holder, _) in leased.items() if holder == owner}
     share = fair_share(owner, live, len(pool))
     balanced_held = sorted(u for u in held if u in pool)
     over = set(balanced_held[share:]) if len(balanced_held) > share else set()
@@ -113,7 +120,7 @@ def balance(
     for unit in pool:
         if room <= 0:
             break
-        if unit in held:
+        if unit in held or (unit in leased and leased[unit][1] >= now):
             continue
         if _claim(owner, unit, expires, now):
             held.add(unit)
