@@ -35,7 +35,7 @@ from tests.discordbot.conftest import APP_ID, FAQ, TOKEN
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(150)]
 
 ROOT = Path(__file__).resolve().parents[2]
-TTL = 4.0
+TTL = 6.0
 IDENTIFY_INTERVAL = 1.0
 CUSTOM = [("730000000000000001", "custom-token-1"), ("730000000000000002", "custom-token-2")]
 # Guild ids on shard 0 and shard 1 of 2 ((id >> 22) % 2).
