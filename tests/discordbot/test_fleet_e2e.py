@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(150)]
 
 ROOT = Path(__file__).resolve().parents[2]
 TTL = 6.0
-IDENTIFY_INTERVAL = 1.0
+IDENTIFY_INTERVAL = 1.5
 CUSTOM = [("730000000000000001", "custom-token-1"), ("730000000000000002", "custom-token-2")]
 # Guild ids on shard 0 and shard 1 of 2 ((id >> 22) % 2).
 SHARD_GUILDS = [str((1000 << 22) + 7), str((1001 << 22) + 7)]
@@ -82,6 +83,20 @@ class Fleet:
 
     async def lease_owners(self) -> set[str]:
         return {owner async for owner in GatewayLease.objects.values_list("owner", flat=True)}
+
+    async def spread_over(self, n: int) -> bool:
+        """Every unit connected once, the leases split evenly over ``n`` processes, every
+        guild recorded, and still so a second later (no move under way)."""
+        for attempt in range(2):
+            owners = [o async for o in GatewayLease.objects.values_list("owner", flat=True)]
+            counts = Counter(owners).values()
+            if not (self.connected_once() and len(counts) == n and max(counts) - min(counts) <= 1):
+                return False
+            if await DiscordServer.objects.acount() != len(self.guilds):
+                return False
+            if attempt == 0:
+                await asyncio.sleep(1.0)
+        return True
 
     async def ask_everywhere(self) -> None:
         """A mention in every guild; each gets exactly one reply."""
@@ -209,17 +224,16 @@ async def test_a_fleet_connects_everything_once_and_takes_over_a_stopped_or_kill
 ) -> None:
     first, second = fleet.start("first"), fleet.start("second")
 
-    async def spread_over(n: int) -> bool:
-        return fleet.connected_once() and len(await fleet.lease_owners()) == n
-
+    spread_over = fleet.spread_over
     await until(lambda: spread_over(2), 60, "every unit connected once, leased by two processes")
-    await until(lambda: DiscordServer.objects.acount(), 10, "the guilds recorded")
-    assert await DiscordServer.objects.acount() == 4
     await fleet.ask_everywhere()
 
-    # The shared bot's shards identified in turns, whichever process started them.
+    # The shared bot's shards identified in turns, whichever process started them (without
+    # the turns, the first process starts both shards at once). The simulator sees each
+    # IDENTIFY a little after its turn was taken, later still on a loaded machine: half the
+    # interval is the margin.
     gaps = [b - a for a, b in zip(fleet.identify_times, fleet.identify_times[1:], strict=False)]
-    assert gaps and min(gaps) >= IDENTIFY_INTERVAL * 0.8, gaps
+    assert gaps and min(gaps) >= IDENTIFY_INTERVAL * 0.5, gaps
 
     # A graceful stop gives its leases back at once: the other takes over before any TTL.
     second.send_signal(signal.SIGTERM)
