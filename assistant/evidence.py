@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -114,8 +115,10 @@ def answering(question: str, query: str, passages: list[Passage]) -> Passage | N
     return max(candidates, key=worth)
 
 
+@lru_cache(maxsize=1024)
 def evidence_of(question: str, query: str, best: Passage) -> Evidence:
-    """The evidence that ``best`` answers the question."""
+    """The evidence that ``best`` answers the question (remembered: deciding whether to
+    answer and choosing what to answer from read the same passages)."""
     weakest, unexplained, weakest_informative = word_matches(question, query, best)
     return Evidence(
         dense=best.dense or 0.0,
@@ -162,10 +165,16 @@ def _informativeness(asked: list[str]) -> np.ndarray:
     measure = getattr(get_embedder(), "informativeness", None)
     if measure is None:
         return np.ones(len(asked), dtype=np.float32)
-    try:
-        return np.asarray(measure(asked), dtype=np.float32)
-    except Exception:
-        return np.ones(len(asked), dtype=np.float32)
+    missing = [w for w in asked if w not in _INFORMATIVENESS_CACHE]
+    if missing:
+        try:
+            for word, weight in zip(missing, measure(missing), strict=True):
+                if len(_INFORMATIVENESS_CACHE) >= WORD_CACHE_SIZE:
+                    _INFORMATIVENESS_CACHE.pop(next(iter(_INFORMATIVENESS_CACHE)))
+                _INFORMATIVENESS_CACHE[word] = float(weight)
+        except Exception:
+            return np.ones(len(asked), dtype=np.float32)
+    return np.array([_INFORMATIVENESS_CACHE.get(w, 1.0) for w in asked], dtype=np.float32)
 
 
 def _content_words(text: str) -> list[str]:
@@ -193,6 +202,7 @@ def _word_vectors(found: list[str]) -> Any:
 # Word vectors recur question after question; a bounded cache of them (oldest out first).
 WORD_CACHE_SIZE = 50_000
 _WORD_CACHE: dict[str, Any] = {}
+_INFORMATIVENESS_CACHE: dict[str, float] = {}
 
 
 def word_coverage(question: str, query: str, passage: Passage) -> float:

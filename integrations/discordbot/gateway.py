@@ -14,6 +14,7 @@ from integrations.discordbot.actions import record_guild_joined, record_guild_le
 from integrations.discordbot.answers import claim_gateway_interaction, finish_interaction
 from integrations.discordbot.commands import ASK, ASK_COMMAND
 from integrations.discordbot.ports import NO_MENTIONS, ClientPort, InteractionResponder, describe_http_error
+from knowledge.search import warm_index
 from moderation.safety import BotFacts, MemberFacts
 from pipeline.ask import NOT_THIS_BOT, AskRequest, handle_ask
 from pipeline.channel_memory import Seen
@@ -156,6 +157,10 @@ class GuildmindBot(discord.AutoShardedClient):
         )
         await async_db(self.pipeline.servers.refresh)()
         await self.record_facts(guild)
+        server = self.pipeline.servers.get(guild.id)
+        if server is not None and server.workspace_id is not None:
+            # Its knowledge index is built now, not when the first member asks.
+            await async_db(warm_index)(server.workspace_id)
 
     async def record_facts(self, guild: discord.Guild) -> None:
         """Write what the bot can do in ``guild`` (permissions, roles above its own) when it

@@ -159,3 +159,18 @@ async def test_a_refused_reply_is_logged_on_the_server(
     assert outcome == "failed:deliver"
     await server.arefresh_from_db()
     assert "lacks a permission" in server.last_error
+
+
+async def test_a_server_newly_connected_to_a_workspace_has_its_index_built_at_once(
+    pipeline: Pipeline, server: DiscordServer, workspace: Any
+) -> None:
+    from accounts.models import Workspace
+    from knowledge import search
+
+    other = await Workspace.objects.acreate(name="Other shop")
+    search._cache.clear()
+    await DiscordServer.objects.filter(pk=server.pk).aupdate(workspace=other)
+    await sync_to_async(pipeline.servers.refresh)()
+
+    assert set(search._cache) == {other.pk}
+    search._cache.clear()
