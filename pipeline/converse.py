@@ -37,11 +37,15 @@ class Conversed:
     # Why the team was told: the member asked for a person (or is fed up with the bot), or
     # the bot could not answer them again. None when nobody was told.
     escalated: Reason | None = None
+    # Escalation is on: an "I don't know" says how to reach a person.
+    offers_person: bool = False
 
     def reply_text(self) -> str:
         assert self.answer is not None
         text = answering.format_reply(self.answer)
         if self.escalated is None:
+            if self.offers_person and abstained(self.answer):
+                return f"{text}\n\n{escalation.person_offered(self.recorded.message.text)}"
             return text
         told = escalation.team_told(self.recorded.message.text, self.escalated)
         # A third "I don't know" says nothing the notice does not.
@@ -97,7 +101,7 @@ async def converse(
         reason = Reason.UNANSWERED
     if reason is not None:
         await escalate_conversation(recorded.conversation.pk, reason)
-    return Conversed(recorded, answer, escalated=reason)
+    return Conversed(recorded, answer, escalated=reason, offers_person=True)
 
 
 def abstained(answer: Answer) -> bool:
