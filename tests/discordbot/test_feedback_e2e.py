@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.contrib.auth.models import User
 from django.core import mail
+from django.test import Client
+from django.urls import reverse
 
 from accounts.models import Workspace
 from conversations.models import AnswerFeedback, Conversation, Message
@@ -144,3 +147,15 @@ async def test_another_member_is_not_offered_a_person_for_someone_elses_question
     response = await click(running, reply, 1, user_id=other.user.id)
     assert response["data"]["content"] == THANKS_DOWN
     assert (await Conversation.objects.aget()).state == Conversation.State.AI
+
+
+async def test_a_thumbs_down_shows_on_the_answer_in_the_dashboard(running: Running, alice: User) -> None:
+    reply = await answered(running)
+    await click(running, reply, 1)
+    conversation = await Conversation.objects.aget()
+    client = Client()
+    await sync_to_async(client.force_login)(alice)
+    response = await sync_to_async(client.get)(reverse("conversation_detail", args=[conversation.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "👍 0" in html and "👎 1" in html
