@@ -85,6 +85,9 @@ class Message(models.Model):
     in_reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
     )
+    # For members' questions the bot could not answer: when the team answered it from the
+    # knowledge gaps page (it is no longer a gap).
+    gap_closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

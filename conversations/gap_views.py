@@ -1,0 +1,71 @@
+"""The knowledge gaps page: what members asked that the bot could not answer, grouped, with
+an "Answer this" form that writes a knowledge entry the bot answers from at once."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.actions import get_workspace_for
+from accounts.models import Workspace
+from conversations.gaps import close_gap, knowledge_gaps
+from knowledge.actions import add_text_source
+from knowledge.errors import KnowledgeError
+from knowledge.ingestion import ingest_source
+
+MAX_IDS = 500
+
+
+class GapAnswerForm(forms.Form):
+    question = forms.CharField(max_length=500)
+    answer = forms.CharField(max_length=20_000, widget=forms.Textarea(attrs={"rows": 3}))
+    ids = forms.CharField(max_length=20 * MAX_IDS, widget=forms.HiddenInput)
+
+    def clean_ids(self) -> list[int]:
+        parts = [p for p in str(self.cleaned_data["ids"]).split(",") if p.strip()]
+        if not parts or len(parts) > MAX_IDS or not all(p.strip().isdigit() for p in parts):
+            raise forms.ValidationError("Reload the page: this gap's questions were not understood.")
+        return [int(p) for p in parts]
+
+
+@login_required
+@require_GET
+def gaps_page(request: HttpRequest) -> HttpResponse:
+    workspace = get_workspace_for(request)
+    return _render(request, workspace)
+
+
+@login_required
+@require_POST
+def answer_gap(request: HttpRequest) -> HttpResponse:
+    workspace = get_workspace_for(request)
+    form = GapAnswerForm(request.POST)
+    if form.is_valid():
+        question, answer = form.cleaned_data["question"].strip(), form.cleaned_data["answer"].strip()
+        try:
+            source = add_text_source(workspace, title=question, text=f"{question}\n\n{answer}", enqueue=False)
+        except KnowledgeError as error:
+            form.add_error("answer", str(error))
+        else:
+            ingest_source(source.pk)  # one short entry: indexed now, so the bot uses it at once
+            close_gap(workspace.pk, form.cleaned_data["ids"])
+            flash.success(
+                request, f"Added to the knowledge base: “{source.title}”. The bot answers it from now on."
+            )
+            return redirect("knowledge_gaps")
+    return _render(request, workspace, failed=form, status=400)
+
+
+def _render(
+    request: HttpRequest, workspace: Workspace, *, failed: GapAnswerForm | None = None, status: int = 200
+) -> HttpResponse:
+    gaps = knowledge_gaps(workspace.pk)
+    rows = []
+    for gap in gaps:
+        form = failed if failed is not None and failed.data.get("ids") == gap.ids else None
+        rows.append((gap, form or GapAnswerForm(initial={"question": gap.question, "ids": gap.ids})))
+    return render(request, "conversations/gaps.html", {"workspace": workspace, "rows": rows}, status=status)
