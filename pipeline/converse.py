@@ -152,6 +152,12 @@ async def _workspace_info(workspace_id: int) -> WorkspaceInfo:
     return info
 
 
+def escalation_address(workspace_id: int) -> str:
+    """Where the team is emailed when a member needs a person; empty when escalation is
+    off (or the plan lacks it). Sync (database)."""
+    return _read_workspace_info(workspace_id).escalation_email
+
+
 def _read_workspace_info(workspace_id: int) -> WorkspaceInfo:
     row = (
         Workspace.objects.filter(pk=workspace_id)
@@ -176,9 +182,18 @@ def record_answer(
             author_name=author_name,
             sources=answer.sources,
             abstained=abstained(answer),
+            in_reply_to=recorded.message,
         )
         if answer.failed:  # an apology is not an AI reply: give the message back
             release(recorded.conversation.workspace_id, usage_key)
+
+
+def feedback_key(server: ServerSettings, turn: Conversed) -> str:
+    """What the delivered answer's feedback buttons name (the member's question), or "" for
+    no buttons: the server turned them off, or the reply is an apology, not an answer."""
+    if not server.feedback_buttons or turn.answer is None or turn.answer.failed:
+        return ""
+    return str(turn.recorded.message.pk)
 
 
 def outcome_of(answer: Answer) -> str:

@@ -34,6 +34,7 @@ def settings_of(row: DiscordServer) -> ServerSettings:
         channel_ids=frozenset(int(c) for c in row.channel_ids or []),
         moderation=ModerationSettings.from_server(row),
         source=SOURCE,
+        feedback_buttons=row.feedback_buttons,
     )
 
 
