@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 
 from accounts.models import Workspace
-from conversations.models import Conversation, Message
+from conversations.models import AnswerFeedback, Conversation, Message
 from moderation.models import ModerationEntry
 from usage.charts import DayChart, day_chart, series_of
 
@@ -39,6 +39,8 @@ class Figures:
     answered: int
     unknown: int
     handed_to_people: int
+    helpful: int
+    not_helpful: int
     moderation_actions: int
     answers: DayChart
     moderation: DayChart
@@ -47,6 +49,11 @@ class Figures:
     top_gaps: list[Asked]
     # (id, name) of the servers whose moderation log holds the period's actions.
     moderated_servers: list[tuple[int, str]]
+
+    @property
+    def helpful_percent(self) -> int | None:
+        votes = self.helpful + self.not_helpful
+        return round(self.helpful * 100 / votes) if votes else None
 
     @property
     def unknown_percent(self) -> int | None:
@@ -87,6 +94,12 @@ def figures(workspace: Workspace, now: datetime, days: int = DAYS) -> Figures:
     )
     moderation = day_chart(span, series_of(action_choices), actions, today)
     top_questions, top_gaps = _asked(messages)
+    votes = dict(
+        AnswerFeedback.objects.filter(message__conversation__workspace=workspace, updated_at__gte=since)
+        .values("helpful")
+        .annotate(n=Count("id"))
+        .values_list("helpful", "n")
+    )
     return Figures(
         days=days,
         questions=messages.filter(role=Message.Role.MEMBER).count(),
@@ -95,6 +108,8 @@ def figures(workspace: Workspace, now: datetime, days: int = DAYS) -> Figures:
         handed_to_people=Conversation.objects.filter(workspace=workspace)
         .filter(Q(escalated_at__gte=since) | Q(agent_active_at__gte=since, taken_by__isnull=False))
         .count(),
+        helpful=votes.get(True, 0),
+        not_helpful=votes.get(False, 0),
         moderation_actions=moderation.total,
         answers=answers,
         moderation=moderation,

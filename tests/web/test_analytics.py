@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 from conversations import analytics
-from conversations.models import Conversation, Message
+from conversations.models import AnswerFeedback, Conversation, Message
 from integrations.discordbot.models import BotApplication, DiscordServer
 from moderation.models import ModerationEntry
 
@@ -30,9 +30,9 @@ def _conversation(workspace: Workspace, member: str) -> Conversation:
     )
 
 
-def _exchange(conversation: Conversation, question: str, *, knew: bool) -> None:
+def _exchange(conversation: Conversation, question: str, *, knew: bool) -> Message:
     Message.objects.create(conversation=conversation, role="member", text=question)
-    Message.objects.create(conversation=conversation, role="assistant", text="…", abstained=not knew)
+    return Message.objects.create(conversation=conversation, role="assistant", text="…", abstained=not knew)
 
 
 @pytest.fixture
@@ -40,8 +40,10 @@ def history(workspace: Workspace) -> DiscordServer:
     app = BotApplication.objects.create(application_id="100", is_shared=True, bot_token="t")
     server = DiscordServer.objects.create(guild_id="500", workspace=workspace, application=app, name="Shop")
     mia, sam = _conversation(workspace, "1"), _conversation(workspace, "2")
-    _exchange(mia, "How do refunds work?", knew=True)
+    answer = _exchange(mia, "How do refunds work?", knew=True)
     _exchange(sam, "how do refunds work", knew=True)
+    for member, helpful in (("1", True), ("2", True), ("3", False)):
+        AnswerFeedback.objects.create(message=answer, member_id=member, helpful=helpful)
     _exchange(sam, "Do you sell gift cards?", knew=False)
     _exchange(mia, "Do you sell gift cards??", knew=False)
     Conversation.objects.filter(pk=sam.pk).update(escalated_at=timezone.now(), state="escalated")
@@ -70,6 +72,7 @@ def test_the_figures_count_the_period_of_this_workspace_only(workspace: Workspac
 
     assert (figures.questions, figures.answered, figures.unknown) == (4, 2, 2)
     assert figures.unknown_percent == 50 and figures.handed_to_people == 1
+    assert (figures.helpful, figures.not_helpful, figures.helpful_percent) == (2, 1, 67)
     assert figures.moderation_actions == 3
     assert [(key, n) for key, _, n in figures.moderation_by_action if n] == [("delete", 2), ("warn", 1)]
     # Grouped whatever the case and punctuation; shown in one member's words.
