@@ -136,13 +136,13 @@ def word_matches(question: str, query: str, passage: Passage) -> tuple[float, fl
     :class:`Evidence`). A question that names nothing itself (a follow-up's own words)
     is fully explained: (1.0, 0.0, 1.0); without an embedder: (0.0, 1.0, 0.0)."""
     asked = _content_words(question) or _content_words(query)
-    found = _content_words(f"{passage.title} {passage.heading} {passage.text}")
     if not asked:
         return 1.0, 0.0, 1.0
-    vectors = _word_vectors(asked + found) if found else None
-    if vectors is None:
+    asked_vectors = _word_vectors(asked)
+    found_vectors = _passage_word_vectors(f"{passage.title} {passage.heading} {passage.text}")
+    if asked_vectors is None or found_vectors is None:
         return 0.0, 1.0, 0.0
-    best = (vectors[: len(asked)] @ vectors[len(asked) :].T).max(axis=1)
+    best = (asked_vectors @ found_vectors.T).max(axis=1)
     weight = _informativeness(asked)
     missing = best < SAME_WORD
     total = float(weight.sum())
@@ -175,6 +175,15 @@ def _informativeness(asked: list[str]) -> np.ndarray:
         except Exception:
             return np.ones(len(asked), dtype=np.float32)
     return np.array([_INFORMATIVENESS_CACHE.get(w, 1.0) for w in asked], dtype=np.float32)
+
+
+@lru_cache(maxsize=256)
+def _passage_word_vectors(text: str) -> Any:
+    """The vectors of a passage's content words (None without words or an embedder):
+    the same passages come back question after question (a passage's are about 60 KB:
+    256 of them about 15 MB)."""
+    found = _content_words(text)
+    return _word_vectors(found) if found else None
 
 
 def _content_words(text: str) -> list[str]:
