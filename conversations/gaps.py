@@ -93,6 +93,17 @@ def knowledge_gaps(workspace_id: int) -> list[Gap]:
     return sorted(gaps, key=lambda g: (g.count, g.last_asked), reverse=True)
 
 
+def question_before(reply: Message) -> Message | None:
+    """The member's message a team member's ``reply`` answers: the last one before it."""
+    return (
+        Message.objects.filter(
+            conversation_id=reply.conversation_id, role=Message.Role.MEMBER, id__lt=reply.id
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
 def close_gap(workspace_id: int, question_ids: list[int]) -> int:
     """Mark the workspace's questions as answered; returns how many (others' are ignored)."""
     with write_transaction():

@@ -15,4 +15,9 @@ urlpatterns = [
     path("<int:conversation_id>/reply/", views.conversation_reply, name="conversation_reply"),
     path("<int:conversation_id>/typing/", views.conversation_typing, name="conversation_typing"),
     path("<int:conversation_id>/hand-back/", views.conversation_hand_back, name="conversation_hand_back"),
+    path(
+        "<int:conversation_id>/messages/<int:message_id>/save-as-knowledge/",
+        gap_views.save_reply_as_knowledge,
+        name="conversation_save_reply",
+    ),
 ]

@@ -30,6 +30,7 @@ from conversations import live
 from conversations.actions import agent_active, hand_back, record_agent_message, take_over
 from conversations.delivery import Delivery, delivery_of
 from conversations.feedback import Tally, tallies
+from conversations.gaps import question_before
 from conversations.live import Filters, Panel
 from conversations.models import Conversation, Message
 from conversations.tasks import post_agent_message
@@ -172,12 +173,23 @@ class Line:
     delivery: Delivery
     # Members' 👍/👎 on an AI answer (None when nobody rated it).
     feedback: Tally | None = None
+    # For a team member's reply: the member's question it answers ("Save as knowledge").
+    question: str = ""
 
 
 def _lines(messages: Iterable[Message]) -> list[Line]:
     rows = list(messages)
     votes = tallies([m.pk for m in rows if m.role == Message.Role.ASSISTANT])
-    return [Line(m, delivery_of(m), votes.get(m.pk)) for m in rows]
+    lines, asked = [], ""
+    for m in rows:
+        if m.role == Message.Role.MEMBER:
+            asked = m.text
+        question = ""
+        if m.role == Message.Role.AGENT:
+            earlier = asked or getattr(question_before(m), "text", "")
+            question = earlier[:500]
+        lines.append(Line(m, delivery_of(m), votes.get(m.pk), question))
+    return lines
 
 
 def _conversation(request: HttpRequest, conversation_id: int) -> tuple[Workspace, Conversation]:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assistant import answering
+from conversations.gaps import knowledge_gaps
 from conversations.models import AnswerFeedback, Conversation, Message
 from knowledge.models import KnowledgeSource
 
@@ -115,3 +116,53 @@ def test_the_answer_form_needs_csrf(alice: Any, workspace: Any) -> None:
     client.force_login(alice)
     response = client.post(reverse("knowledge_gaps_answer"), {"question": "q", "answer": "a", "ids": "1"})
     assert response.status_code == 403
+
+
+def _taken_over(workspace: Any, question: str, reply: str) -> tuple[Message, Message]:
+    asked = exchange(workspace, question, abstained=True)
+    answer = Message.objects.create(
+        conversation=asked.conversation, role="agent", text=reply, author_name="Alice"
+    )
+    return asked, answer
+
+
+def test_a_team_reply_is_offered_as_knowledge_with_the_question_it_answers(
+    alice_client: Client, workspace: Any
+) -> None:
+    asked, reply = _taken_over(workspace, "Do you sell gift cards?", "Yes, in $25 and $50, at the shop.")
+    page = alice_client.get(reverse("conversation_detail", args=[asked.conversation_id])).content.decode()
+
+    assert "Save as knowledge" in page
+    assert 'value="Do you sell gift cards?"' in page
+    assert reverse("conversation_save_reply", args=[asked.conversation_id, reply.pk]) in page
+
+
+def test_saving_a_team_reply_as_knowledge_closes_the_gap_and_the_bot_answers_from_it(
+    alice_client: Client, workspace: Any
+) -> None:
+    asked, reply = _taken_over(workspace, "Do you sell gift cards?", "Yes, in $25 and $50, at the shop.")
+    response = alice_client.post(
+        reverse("conversation_save_reply", args=[asked.conversation_id, reply.pk]),
+        {"question": "Do you sell gift cards?", "answer": reply.text},
+    )
+
+    assert response.status_code == 302
+    assert KnowledgeSource.objects.get(workspace=workspace).status == KnowledgeSource.Status.READY
+    assert not knowledge_gaps(workspace.pk)
+    answer = asyncio.run(
+        answering.answer_question(workspace_id=workspace.pk, question="Do you sell gift cards?", history=[])
+    )
+    assert answer.grounded and "$25" in answer.text
+
+
+def test_another_workspaces_reply_cannot_be_saved(
+    alice_client: Client, workspace: Any, other_workspace: Any
+) -> None:
+    asked, reply = _taken_over(other_workspace, "Do you sell gift cards?", "Yes.")
+    response = alice_client.post(
+        reverse("conversation_save_reply", args=[asked.conversation_id, reply.pk]),
+        {"question": "Gift cards?", "answer": "Yes."},
+    )
+
+    assert response.status_code == 404
+    assert not KnowledgeSource.objects.exists()
