@@ -19,6 +19,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.actions import get_workspace_for
@@ -33,6 +34,7 @@ from accounts.forms import (
 from accounts.models import Workspace
 from accounts.playground import Consultation, ModerationPreview, consult, preview_moderation
 from assistant.providers.base import Passage, Turn
+from conversations import analytics
 from integrations.discordbot.models import DiscordServer
 from knowledge import actions, search
 from knowledge.chunking import HEADING_SEPARATOR
@@ -67,6 +69,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "discord_setup_hint": DISCORD_SETUP_HINT,
         "interactions_url": f"{settings.SITE_URL}/discord/webhook/",
         "servers": DiscordServer.objects.filter(workspace=workspace).order_by("name", "guild_id"),
+        "figures": analytics.figures(workspace, timezone.now()),
     }
     return render(request, "accounts/overview.html", context)
 

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from django.conf import settings
 
-from assistant import content_checks, detectors
+from assistant import conduct_checks, content_checks, detectors
 from assistant.prompts import APOLOGY
 from assistant.providers.base import (
     NO_VIOLATION,
@@ -123,7 +123,7 @@ async def check_message(request: ModerationRequest, provider: Provider | None = 
 def needs_ai_call(request: ModerationRequest) -> bool:
     """Whether an AI provider must judge a message the local checks found nothing in."""
     rules = detectors.compiled_rules(request.rules)
-    return content_checks.needs_judgement(content_checks.Inspected(request, rules.allowed_domains))
+    return conduct_checks.needs_judgement(content_checks.Inspected(request, rules.allowed_domains))
 
 
 async def detect_human_request(text: str, history: list[Turn], provider: Provider | None = None) -> bool:

@@ -16,7 +16,8 @@ _QUESTION_WORD_START = re.compile(
     r"should|will|would|has|have|am)\b"
 )
 _SUPPORT_CUE = re.compile(
-    r"\b(?:how (?:do|can|should) (?:i|we|you)|how to|can i|could i|is there|are there|"
+    r"\b(?:how (?:do|can|should) (?:i|we|you)(?! (?:like|feel|think|enjoy)\b)|how to|can i|could i|"
+    r"is there|are there|"
     r"help|error|errors|doesn't work|does not work|don't work|not working|isn't working|"
     r"won't (?:work|load|start|open)|broken|crash(?:es|ed|ing)?|fail(?:s|ed|ing)?|issue|"
     r"problem|stuck|anyone know|any idea|wondering|trouble|unable to|can't)\b"
@@ -30,6 +31,8 @@ _HELP_REQUEST = re.compile(
     r"|\b(?:wont|won't|cant|can't|cannot|doesnt|doesn't|isnt|isn't|keeps|kept|refuses|stopped|empty|"
     r"declined|charged|broke|broken|missing|stuck|lost|left my)\b"
     r"|\b(?:what|whats|what's|which|where|how)\b"
+    # Asked at the end: "… near the ring road, why", "Monthly price please", "any tips for…".
+    r"|\bwhy\W*$|\b(?:pls|plz|please)\W*$|\bany (?:tips|advice|way)\b|\btips (?:for|on)\b"
 )
 # Members talking to each other, not asking the bot: invitations, asking about someone's
 # day, "does anyone want to…" — a question mark does not make them support questions.
@@ -39,6 +42,7 @@ _SOCIAL = re.compile(
     r"|\b(?:how (?:was|is|were) your|how do you like|where (?:are|did) you|how long have you)\b"
     r"|\b(?:what(?:'s| is) everyone|see you|happy birthday|did you see|can you believe|is it just me)\b"
     r"|\b(?:you guys|we meeting|are we)\b"
+    r"|\b(?:can|could) (?:someone|somebody|anyone|anybody) (?:send|share|post|bring|lend|give)\b"
 )
 
 _CHATTER_WORDS = frozenset(
@@ -87,6 +91,10 @@ def is_chatter(text: str) -> bool:
         return True
     lowered = normalize(text)
     if _LAUGHTER.search(lowered) and not has_support_cue(text):
-        return True
+        # A question with a laugh after it ("what's the range on the ebikes lol") is
+        # still a question: whether the knowledge base answers it decides. A joke
+        # ("why did the chicken cross the road lol") is not one it answers.
+        rest = _LAUGHTER.sub(" ", lowered)
+        return not (_QUESTION_WORD_START.search(rest) or _HELP_REQUEST.search(rest))
     # Short banter ("nice one mate", "same here") carries no question to answer.
     return len(tokens) <= 3 and not has_question_cue(text)

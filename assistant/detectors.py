@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, cast
 
+from assistant import conduct_checks as conduct
 from assistant import content_checks as cc
 from assistant import wordlists
 from assistant.content_checks import Inspected
@@ -45,20 +46,9 @@ class Detector:
     label: str = ""
 
 
-FLOOD_MESSAGES = 5  # this many recent messages plus this one is a flood
-REPEAT_TIMES = 2  # the same text this many times before is a repeat
-MASS_MENTIONS = 5
-HEAVY_MENTIONS = 10
-CAPS_MIN_LETTERS = 20
-CAPS_SHARE = 0.7
-LINK_WALL = 4
-
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
-_REPEATED_CHAR = re.compile(r"(\S)\1{19,}")
 _LONG_RUN = re.compile(r"(.)\1{2,}")
 _TOKEN = re.compile(r"[a-z@$0-9]+")
-_USER_MENTION = re.compile(r"<@[!&]?\d+>")
-_NON_PROSE = re.compile(r"<[^>]*>|https?://\S+|:[a-z0-9_]+:", re.IGNORECASE)
 
 
 def moderate_by_rules(request: ModerationRequest) -> Verdict:
@@ -159,46 +149,6 @@ def _listed(word: str, listed: frozenset[str]) -> bool:
     )
 
 
-def _check_flood(m: Inspected) -> str | None:
-    request = m.request
-    if len(request.recent_texts) >= FLOOD_MESSAGES:
-        return f"{len(request.recent_texts) + 1} messages in quick succession"
-    if _REPEATED_CHAR.search(request.text):
-        return "a run of one repeated character"
-    if len(m.hosts) >= LINK_WALL:
-        return f"{len(m.hosts)} links in one message"
-    tokens = m.norm.split()
-    if len(tokens) >= 10:
-        top = max(tokens.count(token) for token in set(tokens))
-        if top / len(tokens) >= 0.7:
-            return "the same word over and over"
-    return None
-
-
-def _check_repeat(m: Inspected) -> str | None:
-    text = " ".join(m.norm.split())
-    if len(text) < 3:
-        return None
-    times = sum(1 for earlier in m.request.recent_texts if " ".join(normalize(earlier).split()) == text)
-    if times >= REPEAT_TIMES:
-        return f"the same message sent {times + 1} times"
-    return None
-
-
-def _mention_count(m: Inspected) -> int:
-    return max(m.request.mention_count, len(_USER_MENTION.findall(m.text)))
-
-
-def _check_mass_mentions(m: Inspected) -> str | None:
-    count = _mention_count(m)
-    return f"{count} mentions in one message" if count >= MASS_MENTIONS else None
-
-
-def _check_heavy_mentions(m: Inspected) -> str | None:
-    count = _mention_count(m)
-    return f"{count} mentions in one message" if count >= HEAVY_MENTIONS else None
-
-
 def _words(m: Inspected) -> list[str]:
     return _plain_words(m.text)
 
@@ -219,15 +169,7 @@ def _check_slurs(m: Inspected) -> str | None:
 def _check_nsfw(m: Inspected) -> str | None:
     if any(_listed(word, wordlists.NSFW) for word in _words(m)):
         return "NSFW content"
-    return cc.check_nsfw_attachment(m)
-
-
-def _check_caps(m: Inspected) -> str | None:
-    letters = [ch for ch in _NON_PROSE.sub("", m.text) if ch.isalpha()]
-    if len(letters) < CAPS_MIN_LETTERS:
-        return None
-    share = sum(1 for ch in letters if ch.isupper()) / len(letters)
-    return f"{round(share * 100)}% capital letters" if share > CAPS_SHARE else None
+    return conduct.check_nsfw_attachment(m)
 
 
 def _topic(pattern: str) -> re.Pattern[str]:
@@ -251,11 +193,13 @@ _PROMO_TOPIC = (
 )
 
 DETECTORS: dict[str, Detector] = {
-    "flood": Detector("flood", _topic(rf"\b(?:{_SPAM})\b"), _check_flood, "low", "delete", "message floods"),
+    "flood": Detector(
+        "flood", _topic(rf"\b(?:{_SPAM})\b"), cc.check_flood, "low", "delete", "message floods"
+    ),
     "repeat": Detector(
         "repeat",
         _topic(r"\b(?:spam\w*|repeat\w*|duplicate\w*|same message\w*|copy[- ]?past\w*)\b"),
-        _check_repeat,
+        cc.check_repeat,
         "low",
         "delete",
         "repeated messages",
@@ -263,7 +207,7 @@ DETECTORS: dict[str, Detector] = {
     "emoji_wall": Detector(
         "emoji_wall",
         _topic(r"\b(?:spam\w*|emoji\w*|emotes?)\b"),
-        cc.check_emoji_wall,
+        conduct.check_emoji_wall,
         "low",
         "delete",
         "emoji walls",
@@ -296,10 +240,10 @@ DETECTORS: dict[str, Detector] = {
         "everyone", _topic(_MENTIONS), cc.check_everyone, "medium", "delete", "@everyone / @here"
     ),
     "mass_mentions": Detector(
-        "mass_mentions", _topic(_MENTIONS), _check_mass_mentions, "medium", "delete", "mass mentions"
+        "mass_mentions", _topic(_MENTIONS), cc.check_mass_mentions, "medium", "delete", "mass mentions"
     ),
     "heavy_mentions": Detector(
-        "heavy_mentions", _topic(_MENTIONS), _check_heavy_mentions, "high", "timeout", "10+ mentions"
+        "heavy_mentions", _topic(_MENTIONS), cc.check_heavy_mentions, "high", "timeout", "10+ mentions"
     ),
     "profanity": Detector(
         "profanity",
@@ -314,10 +258,10 @@ DETECTORS: dict[str, Detector] = {
     ),
     "slurs": Detector("slurs", _topic(_HATE), _check_slurs, "high", "ban", "slurs"),
     "threats": Detector(
-        "threats", _topic(_CONDUCT + "|" + _HATE), cc.check_threats, "high", "timeout", "threats"
+        "threats", _topic(_CONDUCT + "|" + _HATE), conduct.check_threats, "high", "timeout", "threats"
     ),
     "insults": Detector(
-        "insults", _topic(_CONDUCT), cc.check_insults, "medium", "delete", "insults at people"
+        "insults", _topic(_CONDUCT), conduct.check_insults, "medium", "delete", "insults at people"
     ),
     "nsfw": Detector(
         "nsfw",
@@ -333,7 +277,7 @@ DETECTORS: dict[str, Detector] = {
     "caps": Detector(
         "caps",
         _topic(r"\b(?:caps|capital letters|capitals|all[- ]caps|caps ?lock|upper ?case|shout\w*|yell\w*)\b"),
-        _check_caps,
+        cc.check_caps,
         "low",
         "warn",
         "all caps",
@@ -377,7 +321,7 @@ DETECTORS: dict[str, Detector] = {
             r"\b(?:personal (?:info\w*|details|data)|private (?:info\w*|details)|dox\w*|phone\w*|"
             r"(?:home )?address\w*|e-?mails?|ip(?: address\w*)?|real names?|location|pii)\b"
         ),
-        cc.check_personal_info,
+        conduct.check_personal_info,
         "medium",
         "delete",
         "personal information",
@@ -385,7 +329,7 @@ DETECTORS: dict[str, Detector] = {
     "secrets": Detector(
         "secrets",
         _topic(r"\b(?:api keys?|keys?|tokens?|passwords?|credentials?|secrets?|logins?|seed phrases?)\b"),
-        cc.check_secrets,
+        conduct.check_secrets,
         "low",
         "delete",
         "API keys, tokens, passwords",
@@ -396,7 +340,7 @@ DETECTORS: dict[str, Detector] = {
             r"\b(?:art theft|credit\w*|repost\w*|trac(?:e|ed|ing)|steal\w*|stolen|plagiar\w*|"
             r"(?:other people'?s|someone else'?s) (?:art|work))\b"
         ),
-        cc.check_art_theft,
+        conduct.check_art_theft,
         "medium",
         "delete",
         "art theft and reposts",
@@ -404,7 +348,7 @@ DETECTORS: dict[str, Detector] = {
     "chain_letters": Detector(
         "chain_letters",
         _topic(r"\bchain\w*|\bsend this to\b|\bforward(?:ed|ing)? messages?\b"),
-        cc.check_chain_letter,
+        conduct.check_chain_letter,
         "low",
         "delete",
         "chain messages",
@@ -414,7 +358,7 @@ DETECTORS: dict[str, Detector] = {
         _topic(
             r"\benglish only\b|\bonly english\b|\b(?:speak|write|use|in) english\b|\benglish[- ]speaking\b"
         ),
-        cc.check_not_english,
+        conduct.check_not_english,
         "low",
         "warn",
         "messages not in English",

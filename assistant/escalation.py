@@ -27,7 +27,7 @@ import re
 from enum import StrEnum
 from functools import lru_cache
 
-from assistant.escalation_languages import LANGUAGES, SLANG, TEAM_ASKED, TEAM_TOLD
+from assistant.escalation_languages import LANGUAGES, OFFER_PERSON, SLANG, TEAM_ASKED, TEAM_TOLD
 from assistant.escalation_languages.base import Phrases
 from assistant.providers.base import Turn
 from assistant.text import normalize, terms
@@ -144,6 +144,12 @@ def language_of(text: str) -> str:
         if score > best_score:
             best, best_score = language.code, score
     return best
+
+
+def person_offered(text: str) -> str:
+    """How to reach a person, in the language of ``text``: added to an "I don't know"
+    where escalation is on."""
+    return OFFER_PERSON.get(language_of(text), OFFER_PERSON["en"])
 
 
 def team_told(text: str, reason: Reason = Reason.ASKED) -> str:

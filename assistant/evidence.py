@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -114,8 +115,10 @@ def answering(question: str, query: str, passages: list[Passage]) -> Passage | N
     return max(candidates, key=worth)
 
 
+@lru_cache(maxsize=1024)
 def evidence_of(question: str, query: str, best: Passage) -> Evidence:
-    """The evidence that ``best`` answers the question."""
+    """The evidence that ``best`` answers the question (remembered: deciding whether to
+    answer and choosing what to answer from read the same passages)."""
     weakest, unexplained, weakest_informative = word_matches(question, query, best)
     return Evidence(
         dense=best.dense or 0.0,
@@ -133,13 +136,13 @@ def word_matches(question: str, query: str, passage: Passage) -> tuple[float, fl
     :class:`Evidence`). A question that names nothing itself (a follow-up's own words)
     is fully explained: (1.0, 0.0, 1.0); without an embedder: (0.0, 1.0, 0.0)."""
     asked = _content_words(question) or _content_words(query)
-    found = _content_words(f"{passage.title} {passage.heading} {passage.text}")
     if not asked:
         return 1.0, 0.0, 1.0
-    vectors = _word_vectors(asked + found) if found else None
-    if vectors is None:
+    asked_vectors = _word_vectors(asked)
+    found_vectors = _passage_word_vectors(f"{passage.title} {passage.heading} {passage.text}")
+    if asked_vectors is None or found_vectors is None:
         return 0.0, 1.0, 0.0
-    best = (vectors[: len(asked)] @ vectors[len(asked) :].T).max(axis=1)
+    best = (asked_vectors @ found_vectors.T).max(axis=1)
     weight = _informativeness(asked)
     missing = best < SAME_WORD
     total = float(weight.sum())
@@ -162,10 +165,25 @@ def _informativeness(asked: list[str]) -> np.ndarray:
     measure = getattr(get_embedder(), "informativeness", None)
     if measure is None:
         return np.ones(len(asked), dtype=np.float32)
-    try:
-        return np.asarray(measure(asked), dtype=np.float32)
-    except Exception:
-        return np.ones(len(asked), dtype=np.float32)
+    missing = [w for w in asked if w not in _INFORMATIVENESS_CACHE]
+    if missing:
+        try:
+            for word, weight in zip(missing, measure(missing), strict=True):
+                if len(_INFORMATIVENESS_CACHE) >= WORD_CACHE_SIZE:
+                    _INFORMATIVENESS_CACHE.pop(next(iter(_INFORMATIVENESS_CACHE)))
+                _INFORMATIVENESS_CACHE[word] = float(weight)
+        except Exception:
+            return np.ones(len(asked), dtype=np.float32)
+    return np.array([_INFORMATIVENESS_CACHE.get(w, 1.0) for w in asked], dtype=np.float32)
+
+
+@lru_cache(maxsize=256)
+def _passage_word_vectors(text: str) -> Any:
+    """The vectors of a passage's content words (None without words or an embedder):
+    the same passages come back question after question (a passage's are about 60 KB:
+    256 of them about 15 MB)."""
+    found = _content_words(text)
+    return _word_vectors(found) if found else None
 
 
 def _content_words(text: str) -> list[str]:
@@ -193,6 +211,7 @@ def _word_vectors(found: list[str]) -> Any:
 # Word vectors recur question after question; a bounded cache of them (oldest out first).
 WORD_CACHE_SIZE = 50_000
 _WORD_CACHE: dict[str, Any] = {}
+_INFORMATIVENESS_CACHE: dict[str, float] = {}
 
 
 def word_coverage(question: str, query: str, passage: Passage) -> float:

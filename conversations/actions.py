@@ -126,8 +126,10 @@ def record_reply(
     author_name: str = "",
     sources: list[Passage] | None = None,
     abstained: bool = False,
+    in_reply_to: Message | None = None,
 ) -> Message:
-    """Log a reply to the member; ``abstained`` when the AI said it does not know."""
+    """Log a reply to the member; ``abstained`` when the AI said it does not know;
+    ``in_reply_to``: the member's question an AI reply answers."""
     with write_transaction():
         message = Message.objects.create(
             conversation=conversation,
@@ -136,6 +138,7 @@ def record_reply(
             text=text,
             sources=[{"title": p.title, "heading": p.heading, "url": p.url} for p in sources or []],
             abstained=abstained,
+            in_reply_to=in_reply_to,
         )
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     return message

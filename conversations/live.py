@@ -63,6 +63,8 @@ class Filters:
     state: str = ""
     server: str = ""
     channel: str = ""
+    # Only conversations where the bot said it did not know.
+    unknown: bool = False
 
     @classmethod
     def from_query(cls, query: QueryDict) -> Filters:
@@ -73,11 +75,12 @@ class Filters:
             state=state if state in Conversation.State.values else "",
             server=server if server.isdigit() else "",
             channel=channel if channel.isdigit() else "",
+            unknown=query.get("unknown") == "1",
         )
 
     @property
     def any(self) -> bool:
-        return bool(self.active or self.state or self.server or self.channel)
+        return bool(self.active or self.state or self.server or self.channel or self.unknown)
 
     def apply(self, conversations: QuerySet[Conversation], now: datetime) -> QuerySet[Conversation]:
         if self.active:
@@ -88,6 +91,9 @@ class Filters:
             conversations = conversations.filter(place_id=self.server)
         if self.channel:
             conversations = conversations.filter(channel_id=self.channel)
+        if self.unknown:
+            said_unknown = Message.objects.filter(abstained=True).values("conversation_id")
+            conversations = conversations.filter(pk__in=said_unknown)
         return conversations
 
     def query_string(self) -> str:
@@ -97,6 +103,7 @@ class Filters:
             ("state", self.state),
             ("server", self.server),
             ("channel", self.channel),
+            ("unknown", "1" if self.unknown else ""),
         ):
             if value:
                 query[name] = value

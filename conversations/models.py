@@ -80,6 +80,14 @@ class Message(models.Model):
     sources = models.JSONField(default=list, blank=True)
     # For AI replies: the bot said it does not know (several in a row escalate).
     abstained = models.BooleanField(default=False)
+    # For AI replies: the member's question it answers (its feedback buttons name that
+    # question, the only id known before the reply is delivered).
+    in_reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    # For members' questions the bot could not answer: when the team answered it from the
+    # knowledge gaps page (it is no longer a gap).
+    gap_closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -90,3 +98,22 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {self.text[:50]}"
+
+
+class AnswerFeedback(models.Model):
+    """A member's thumbs-up or thumbs-down on an AI answer: one per member per answer (a
+    second click changes the vote)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="feedback")
+    member_id = models.CharField(max_length=40)
+    helpful = models.BooleanField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "member_id"], name="feedback_once_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{'helpful' if self.helpful else 'not helpful'} from {self.member_id}"

@@ -8,6 +8,7 @@ page's cursor; every state change goes through ``conversations.actions``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,8 @@ from accounts.models import Workspace
 from conversations import live
 from conversations.actions import agent_active, hand_back, record_agent_message, take_over
 from conversations.delivery import Delivery, delivery_of
+from conversations.feedback import Tally, tallies
+from conversations.gaps import question_before
 from conversations.live import Filters, Panel
 from conversations.models import Conversation, Message
 from conversations.tasks import post_agent_message
@@ -168,10 +171,25 @@ def _row_json(row: Row) -> dict[str, Any]:
 class Line:
     message: Message
     delivery: Delivery
+    # Members' 👍/👎 on an AI answer (None when nobody rated it).
+    feedback: Tally | None = None
+    # For a team member's reply: the member's question it answers ("Save as knowledge").
+    question: str = ""
 
 
-def _line(message: Message) -> Line:
-    return Line(message, delivery_of(message))
+def _lines(messages: Iterable[Message]) -> list[Line]:
+    rows = list(messages)
+    votes = tallies([m.pk for m in rows if m.role == Message.Role.ASSISTANT])
+    lines, asked = [], ""
+    for m in rows:
+        if m.role == Message.Role.MEMBER:
+            asked = m.text
+        question = ""
+        if m.role == Message.Role.AGENT:
+            earlier = asked or getattr(question_before(m), "text", "")
+            question = earlier[:500]
+        lines.append(Line(m, delivery_of(m), votes.get(m.pk), question))
+    return lines
 
 
 def _conversation(request: HttpRequest, conversation_id: int) -> tuple[Workspace, Conversation]:
@@ -202,7 +220,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
     panel = live.panel_for(conversation, request.user, now)
     context = _panel_context(request, workspace, conversation, panel) | {
         "workspace": workspace,
-        "lines": [_line(m) for m in conversation.messages.all()],
+        "lines": _lines(conversation.messages.all()),
         "live": live_on,
         "locked_reason": locked_reason,
         "cursor": live.detail_cursor(conversation, request.user, now).encode() if live_on else "",
@@ -224,7 +242,7 @@ def conversation_detail_feed(request: HttpRequest, conversation_id: int) -> Http
     if since is None:
         return JsonResponse({"error": "since must be a cursor given by this feed"}, status=400)
     changes = live.detail_changes(conversation.pk, request.user, since, timezone.now())
-    lines = [_line(m) for m in changes.messages]
+    lines = _lines(changes.messages)
     patches: list[dict[str, Any]] = [
         {
             "id": f"message-{line.message.pk}",

@@ -74,6 +74,18 @@ async def asearch(workspace_id: int, query: str, k: int | None = None) -> list[P
     return await sync_to_async(search, thread_sensitive=False)(workspace_id, query, k)
 
 
+def warm_index(workspace_id: int) -> None:
+    """Build (or check) the workspace's index ahead of its first question, while the
+    cache has room (warming never evicts what members are searching). Never raises: a
+    failure here is the first search's to report."""
+    if workspace_id not in _cache and cached_bytes() >= settings.KNOWLEDGE_INDEX_CACHE_MB * 1024 * 1024 * 0.8:
+        return
+    try:
+        current_index(workspace_id)
+    except Exception:
+        logger.warning("could not build the knowledge index of workspace %s ahead of time", workspace_id)
+
+
 def invalidate(workspace_id: int) -> None:
     """Forget this process's index of the workspace; the next search rebuilds it."""
     with _cache_guard:

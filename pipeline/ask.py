@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass
 
 from guildmind.db import async_db
-from pipeline.converse import UNANSWERED, converse, outcome_of, record_answer
+from pipeline.converse import UNANSWERED, converse, feedback_key, outcome_of, record_answer
 from pipeline.port import ActionError, InteractionPort
 from pipeline.rate_limits import answer_limits
 from pipeline.servers import ServerSettings
@@ -108,10 +108,11 @@ async def _ask_answer(
     recorded, answer = turn.recorded, turn.answer
     text = turn.reply_text()
     first, *rest = split_message(text)
+    feedback = feedback_key(server, turn)  # the buttons go under the last piece
     try:
-        await port.edit_response(first)
-        for piece in rest:
-            await port.follow_up(piece)
+        await port.edit_response(first, feedback="" if rest else feedback)
+        for index, piece in enumerate(rest, 1):
+            await port.follow_up(piece, feedback=feedback if index == len(rest) else "")
     except ActionError as exc:
         log.warning("could not answer /ask %s: %s", ask.interaction_id, exc.reason)
         return "failed:deliver"

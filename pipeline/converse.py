@@ -37,11 +37,15 @@ class Conversed:
     # Why the team was told: the member asked for a person (or is fed up with the bot), or
     # the bot could not answer them again. None when nobody was told.
     escalated: Reason | None = None
+    # Escalation is on: an "I don't know" says how to reach a person.
+    offers_person: bool = False
 
     def reply_text(self) -> str:
         assert self.answer is not None
         text = answering.format_reply(self.answer)
         if self.escalated is None:
+            if self.offers_person and abstained(self.answer):
+                return f"{text}\n\n{escalation.person_offered(self.recorded.message.text)}"
             return text
         told = escalation.team_told(self.recorded.message.text, self.escalated)
         # A third "I don't know" says nothing the notice does not.
@@ -97,7 +101,7 @@ async def converse(
         reason = Reason.UNANSWERED
     if reason is not None:
         await escalate_conversation(recorded.conversation.pk, reason)
-    return Conversed(recorded, answer, escalated=reason)
+    return Conversed(recorded, answer, escalated=reason, offers_person=True)
 
 
 def abstained(answer: Answer) -> bool:
@@ -148,6 +152,12 @@ async def _workspace_info(workspace_id: int) -> WorkspaceInfo:
     return info
 
 
+def escalation_address(workspace_id: int) -> str:
+    """Where the team is emailed when a member needs a person; empty when escalation is
+    off (or the plan lacks it). Sync (database)."""
+    return _read_workspace_info(workspace_id).escalation_email
+
+
 def _read_workspace_info(workspace_id: int) -> WorkspaceInfo:
     row = (
         Workspace.objects.filter(pk=workspace_id)
@@ -172,9 +182,18 @@ def record_answer(
             author_name=author_name,
             sources=answer.sources,
             abstained=abstained(answer),
+            in_reply_to=recorded.message,
         )
         if answer.failed:  # an apology is not an AI reply: give the message back
             release(recorded.conversation.workspace_id, usage_key)
+
+
+def feedback_key(server: ServerSettings, turn: Conversed) -> str:
+    """What the delivered answer's feedback buttons name (the member's question), or "" for
+    no buttons: the server turned them off, or the reply is an apology, not an answer."""
+    if not server.feedback_buttons or turn.answer is None or turn.answer.failed:
+        return ""
+    return str(turn.recorded.message.pk)
 
 
 def outcome_of(answer: Answer) -> str:

@@ -26,7 +26,7 @@ from moderation.actions import ModeratedMessage, ModerationResult, moderate_mess
 from moderation.port import ModerationPort
 from moderation.safety import BotFacts, MemberFacts
 from pipeline.channel_memory import ChannelMemory, Seen
-from pipeline.converse import UNANSWERED, converse, outcome_of, record_answer
+from pipeline.converse import UNANSWERED, converse, feedback_key, outcome_of, record_answer
 from pipeline.port import ActionError, ChannelPort
 from pipeline.rate_limits import answer_limits
 from pipeline.servers import Directory, ServerSettings
@@ -281,7 +281,7 @@ class Pipeline:
             return "skipped:answered-by-someone"
         text = turn.reply_text()
         try:
-            await self._deliver(port, message, text)
+            await self._deliver(port, message, text, feedback_key(server, turn))
         except ActionError as exc:
             log.warning("could not reply in guild %s: %s", message.guild_id, exc.reason)
             await async_db(self.servers.record_error)(str(message.guild_id), f"Could not reply: {exc.reason}")
@@ -292,11 +292,13 @@ class Pipeline:
         return outcome_of(answer)
 
     @staticmethod
-    async def _deliver(port: ChannelPort, message: InboundMessage, text: str) -> None:
+    async def _deliver(port: ChannelPort, message: InboundMessage, text: str, feedback: str) -> None:
+        """Reply in pieces of Discord's size; the feedback buttons go under the last."""
         first, *rest = split_message(text)
-        await port.reply(str(message.channel_id), str(message.message_id), first)
-        for piece in rest:
-            await port.send(str(message.channel_id), piece)
+        channel = str(message.channel_id)
+        await port.reply(channel, str(message.message_id), first, feedback="" if rest else feedback)
+        for index, piece in enumerate(rest, 1):
+            await port.send(channel, piece, feedback=feedback if index == len(rest) else "")
 
 
 def _between_members(message: InboundMessage) -> bool:

@@ -21,20 +21,21 @@ class ActionError(Exception):
 
 
 class ChannelPort(Protocol):
-    async def reply(self, channel_id: str, message_id: str, text: str) -> str:
-        """Reply to a message without pinging anyone but its author; returns the new id."""
+    async def reply(self, channel_id: str, message_id: str, text: str, *, feedback: str = "") -> str:
+        """Reply to a message without pinging anyone but its author; returns the new id.
+        ``feedback``: the id of the question answered, to carry 👍/👎 buttons for it."""
         ...
 
-    async def send(self, channel_id: str, text: str) -> str:
+    async def send(self, channel_id: str, text: str, *, feedback: str = "") -> str:
         """Post in a channel without pinging anyone; returns the new message id."""
         ...
 
 
 class InteractionPort(Protocol):
-    async def edit_response(self, text: str) -> None:
+    async def edit_response(self, text: str, *, feedback: str = "") -> None:
         """Replace the deferred ("thinking…") response with ``text`` (no pings)."""
         ...
 
-    async def follow_up(self, text: str) -> None:
+    async def follow_up(self, text: str, *, feedback: str = "") -> None:
         """Post a further message under the same interaction (no pings)."""
         ...

@@ -29,6 +29,8 @@ class ServerSettings:
     moderation: ModerationSettings
     # Which channel the server is on, as the conversation log names it ("discord").
     source: str
+    # 👍/👎 under each AI answer.
+    feedback_buttons: bool = False
 
     @property
     def moderation_enabled(self) -> bool:

@@ -31,6 +31,8 @@ class MonthUsage:
     by_kind: list[KindCount]
     # Every day of the month in order, future days with 0.
     by_day: list[tuple[date, int]]
+    # Messages by (day, kind), days with none left out.
+    by_day_and_kind: dict[tuple[date, str], int]
     resets_at: datetime
     # Whole days from today (UTC) to the reset day: 1 on the month's last day.
     days_to_reset: int
@@ -60,12 +62,16 @@ def month_usage(workspace: Workspace, now: datetime) -> MonthUsage:
     used = UsageMonth.objects.filter(workspace=workspace, month=month).values_list("used", flat=True).first()
     events = UsageEvent.objects.filter(workspace=workspace, created_at__gte=start, created_at__lt=end)
     kinds = dict(events.values("kind").annotate(n=Count("id")).values_list("kind", "n"))
-    days = dict(
-        events.annotate(day=TruncDate("created_at", tzinfo=UTC))
-        .values("day")
+    by_day_and_kind = {
+        (day, kind): n
+        for day, kind, n in events.annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values("day", "kind")
         .annotate(n=Count("id"))
-        .values_list("day", "n")
-    )
+        .values_list("day", "kind", "n")
+    }
+    days: dict[date, int] = {}
+    for (day, _), n in by_day_and_kind.items():
+        days[day] = days.get(day, 0) + n
     by_day = []
     day = month
     while day < end.date():
@@ -79,6 +85,7 @@ def month_usage(workspace: Workspace, now: datetime) -> MonthUsage:
         limit=info.messages,
         by_kind=[KindCount(kind, str(label), kinds.get(kind, 0)) for kind, label in UsageEvent.Kind.choices],
         by_day=by_day,
+        by_day_and_kind=by_day_and_kind,
         resets_at=end,
         days_to_reset=(end.date() - now.astimezone(UTC).date()).days,
     )

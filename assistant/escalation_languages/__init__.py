@@ -96,3 +96,18 @@ TEAM_ASKED = {
     "fr": "Je n'ai pas pu répondre à cela non plus, j'ai donc demandé de l'aide à l'équipe ; "
     "quelqu'un te répondra ici bientôt.",
 }
+
+# ...and, after an "I don't know" where escalation is on, how to reach a person.
+OFFER_PERSON = {
+    "en": "If you'd like a person to help, just say so (“I'd like to talk to a person”) "
+    "and I'll let the team know.",
+    "es": "Si prefieres que te ayude una persona, dilo (“quiero hablar con una persona”) "
+    "y avisaré al equipo.",
+    "pt": "Se preferir a ajuda de uma pessoa, é só dizer (“quero falar com uma pessoa”) e eu aviso a equipe.",
+    "id": "Kalau kamu ingin dibantu seseorang, bilang saja (“saya mau bicara dengan admin”) "
+    "dan saya akan memberi tahu tim.",
+    "de": "Wenn dir lieber ein Mensch helfen soll, sag es einfach (“ich möchte mit einem Menschen "
+    "sprechen”), dann sage ich dem Team Bescheid.",
+    "fr": "Si tu préfères l'aide d'une personne, dis-le (“je veux parler à un humain”) "
+    "et je préviendrai l'équipe.",
+}

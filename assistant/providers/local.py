@@ -9,6 +9,7 @@ base, from phrase cues (``assistant.cues``) and from the rule detectors
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from assistant import cues, escalation, evidence
 from assistant.detectors import moderate_by_rules
@@ -190,17 +191,29 @@ def _best_units(request: AnswerRequest, units: list[Sentence]) -> list[Sentence]
 
 
 def _similarities(query: str, texts: list[str]) -> list[float]:
-    """Cosine of each text with the query under the knowledge embedder; zeros without one."""
+    """Cosine of each text with the query under the knowledge embedder; zeros without one.
+    The passages' sentences recur answer after answer: their vectors are remembered."""
     from knowledge.embedding import get_embedder
 
     embedder = get_embedder()
     if embedder is None:
         return [0.0] * len(texts)
     try:
-        vectors = embedder.embed([query, *texts])
+        missing = [t for t in dict.fromkeys(texts) if t not in _SENTENCE_VECTORS]
+        vectors = embedder.embed([query, *missing])
+        for text, vector in zip(missing, vectors[1:], strict=True):
+            if len(_SENTENCE_VECTORS) >= SENTENCE_CACHE_SIZE:
+                _SENTENCE_VECTORS.pop(next(iter(_SENTENCE_VECTORS)), None)
+            _SENTENCE_VECTORS[text] = vector
+        asked = vectors[0]
+        return [float(_SENTENCE_VECTORS[t] @ asked) if t in _SENTENCE_VECTORS else 0.0 for t in texts]
     except Exception:
         return [0.0] * len(texts)
-    return [float(v) for v in vectors[1:] @ vectors[0]]
+
+
+# Sentence vectors by text, oldest out first (a vector is 1 KB: 20,000 of them are 20 MB).
+SENTENCE_CACHE_SIZE = 20_000
+_SENTENCE_VECTORS: dict[str, Any] = {}
 
 
 def _heading_label(passage: Passage) -> str:

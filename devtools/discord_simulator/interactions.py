@@ -18,6 +18,7 @@ from .messages import EPHEMERAL, TYPE_CHAT_INPUT_COMMAND, build_message, validat
 from .payloads import channel_payload, member_payload, user_payload
 
 LOADING = 1 << 7
+TYPE_REPLY_TO_COMPONENT = 19  # Discord shows a button's response as a reply
 CHANNEL_MESSAGE_WITH_SOURCE = 4
 DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE = 5
 _CALLBACK_TYPES = {1, 4, 5, 6, 7, 8, 9, 10, 12}
@@ -163,6 +164,10 @@ def edit_webhook_message(backend: Backend, message: dict[str, Any], body: dict[s
     """Edits an interaction message; the first edit of a deferred response ends its loading state."""
     message["flags"] &= ~LOADING
     edit = {k: v for k, v in body.items() if k != "flags"}
+    if edit.get("components") is not None:
+        from .components import validate_components
+
+        validate_components(edit["components"])
     guild = backend.state.guilds.get(message.get("guild_id") or "")
     backend.edit_message(guild, message, edit)
     return message
@@ -190,6 +195,18 @@ def _publish(backend: Backend, record: InteractionRecord, data: dict[str, Any]) 
         message_type=TYPE_CHAT_INPUT_COMMAND,
     )
     user = state.user(record.user_id)
+    kind = int(record.payload.get("type") or 2)
+    if kind != 2:  # a button's response: no command behind it
+        message.update(webhook_id=app.id, application_id=app.id, type=TYPE_REPLY_TO_COMPONENT)
+        message["interaction_metadata"] = {
+            "id": record.id,
+            "type": kind,
+            "user": user_payload(user),
+            "authorizing_integration_owners": {"0": guild.id},
+            "interacted_message_id": (record.payload.get("message") or {}).get("id"),
+        }
+        backend.publish_message(message, by_bot=True)
+        return message
     message.update(
         webhook_id=app.id,
         application_id=app.id,

@@ -35,6 +35,10 @@ def validate_body(body: dict[str, Any], *, attachments: int = 0) -> None:
         raise errors.invalid_form(
             "content", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_CONTENT} or fewer in length."
         )
+    if body.get("components") is not None:
+        from .components import validate_components
+
+        validate_components(body["components"])
     if len(body.get("embeds") or []) > 10:
         raise errors.invalid_form("embeds", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
     if not (

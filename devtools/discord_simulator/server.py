@@ -24,6 +24,7 @@ from aiohttp import web
 from . import interactions as flows
 from . import permissions as perms
 from .actions import Backend
+from .components import build_click
 from .gateway import GatewayEvent, GatewayHub
 from .interactions import LOADING, Options
 from .messages import build_message
@@ -282,6 +283,17 @@ class DiscordSimulator:
             options,
         )
         return record.payload
+
+    def build_click(self, message_id: str, user_id: str, custom_id: str) -> dict[str, Any]:
+        """The MESSAGE_COMPONENT interaction of a member clicking a button of the bot's
+        message, registered but not dispatched (deliver it with :meth:`deliver_interaction`)."""
+        return build_click(self.backend, str(message_id), str(user_id), custom_id)
+
+    async def click_button(self, message_id: str, user_id: str, custom_id: str) -> dict[str, Any]:
+        """A member clicks a button: INTERACTION_CREATE (type 3) to the app's session for the guild."""
+        payload = self.build_click(message_id, user_id, custom_id)
+        self.hub.dispatch([payload["application_id"]], payload["guild_id"], "INTERACTION_CREATE", payload)
+        return payload
 
     async def deliver_interaction(
         self, endpoint_url: str, interaction: dict[str, Any], *, timestamp: str | None = None

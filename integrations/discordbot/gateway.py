@@ -9,13 +9,17 @@ from typing import Any
 
 import aiohttp
 import discord
+from discord.http import MultipartParameters
+from discord.webhook.async_ import async_context
 
 from guildmind.db import async_db
 from integrations.discordbot.actions import record_guild_joined, record_guild_left, record_server_facts
 from integrations.discordbot.answers import claim_gateway_interaction, finish_interaction
 from integrations.discordbot.commands import ASK, ASK_COMMAND
+from integrations.discordbot.components import answer_click
 from integrations.discordbot.identify import IdentifyGate
 from integrations.discordbot.ports import NO_MENTIONS, ClientPort, InteractionResponder, describe_http_error
+from knowledge.search import warm_index
 from moderation.safety import BotFacts, MemberFacts
 from pipeline.ask import NOT_THIS_BOT, AskRequest, handle_ask
 from pipeline.channel_memory import Seen
@@ -132,6 +136,9 @@ class GuildmindBot(discord.AutoShardedClient):
         """/ask over the gateway, for bots without an interactions endpoint: the same
         handler as the HTTP entrance, answered in this process."""
         data: dict[str, Any] = dict(interaction.data or {})
+        if interaction.type is discord.InteractionType.component:
+            await self._answer_click(interaction, str(data.get("custom_id") or ""))
+            return
         if interaction.type is not discord.InteractionType.application_command or data.get("name") != ASK:
             return
         if interaction.guild_id is None or interaction.channel_id is None:
@@ -164,6 +171,23 @@ class GuildmindBot(discord.AutoShardedClient):
         outcome = await handle_ask(ask, server, port)
         await async_db(finish_interaction)(ask.interaction_id, outcome)
 
+    async def _answer_click(self, interaction: discord.Interaction, custom_id: str) -> None:
+        """A click on an answer's feedback buttons over the gateway: the same handler as the
+        HTTP entrance, for the application this connection is."""
+        if interaction.guild_id is None or str(interaction.application_id) != self.guildmind_application_id:
+            return
+        response = await async_db(answer_click)(
+            self.guildmind_application_id, str(interaction.guild_id), str(interaction.user.id), custom_id
+        )
+        params = MultipartParameters(payload=response, multipart=None, files=None)
+        session = self.http._HTTPClient__session  # type: ignore[attr-defined]
+        try:
+            await async_context.get().create_interaction_response(
+                interaction.id, interaction.token, session=session, params=params
+            )
+        except discord.HTTPException as exc:
+            log.warning("could not answer click %s: %s", interaction.id, describe_http_error(exc))
+
     async def _remember_guild(self, guild: discord.Guild) -> None:
         icon = guild.icon.key if guild.icon else ""
         await async_db(record_guild_joined)(
@@ -171,6 +195,10 @@ class GuildmindBot(discord.AutoShardedClient):
         )
         await async_db(self.pipeline.servers.refresh)()
         await self.record_facts(guild)
+        server = self.pipeline.servers.get(guild.id)
+        if server is not None and server.workspace_id is not None:
+            # Its knowledge index is built now, not when the first member asks.
+            await async_db(warm_index)(server.workspace_id)
 
     async def record_facts(self, guild: discord.Guild) -> None:
         """Write what the bot can do in ``guild`` (permissions, roles above its own) when it

@@ -80,6 +80,7 @@ SETTINGS_FIELDS = [
     "smart_mode",
     "channel_awareness",
     "channel_ids",
+    "feedback_buttons",
     "moderation_enabled",
     "moderation_rules",
     "moderation_delete",

@@ -1,4 +1,5 @@
-"""The interactions endpoint's side of slash commands (/ask): ``accept_interaction``
+"""The interactions endpoint's side of slash commands (/ask) and of clicks on the answers'
+feedback buttons (``components.answer_click``): ``accept_interaction``
 acknowledges at once (``webhook.py`` calls it) and enqueues ``tasks.answer_interaction``,
 whose body is ``answers.answer_ask``. An /ask over the gateway is answered in
 ``gateway.py`` through the same ``answers`` claims."""
@@ -12,6 +13,7 @@ from typing import Any
 from integrations.discordbot import tasks
 from integrations.discordbot.answers import MalformedInteraction
 from integrations.discordbot.commands import ASK
+from integrations.discordbot.components import MESSAGE_COMPONENT, answer_click, click_from_payload
 from integrations.discordbot.models import BotApplication, DiscordServer
 from pipeline.ask import NOT_THIS_BOT
 
@@ -35,6 +37,9 @@ def accept_interaction(app: BotApplication, payload: dict[str, Any]) -> dict[str
     kind = payload.get("type")
     if kind == PING:
         return {"type": PONG}
+    if kind == MESSAGE_COMPONENT:
+        # A click on an answer's feedback buttons: answered here, it is a quick write.
+        return answer_click(app.application_id, *click_from_payload(payload))
     if kind != APPLICATION_COMMAND:
         raise MalformedInteraction(f"unsupported interaction type {kind!r}")
     data = payload.get("data")

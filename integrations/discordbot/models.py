@@ -80,6 +80,8 @@ class DiscordServer(models.Model):
     )
     smart_mode = models.BooleanField(default=True)
     channel_awareness = models.BooleanField(default=False)
+    # 👍/👎 buttons under each AI answer.
+    feedback_buttons = models.BooleanField(default=True)
     # Channel ids the all-messages mode listens in; empty means every text channel.
     channel_ids = models.JSONField(default=list, blank=True)
 

@@ -18,6 +18,7 @@ import discord
 from discord.http import handle_message_parameters
 from discord.webhook.async_ import async_context
 
+from integrations.discordbot.feedback_buttons import answer_buttons
 from integrations.discordbot.models import DiscordServer
 from pipeline.port import ActionError
 
@@ -52,7 +53,7 @@ class ClientPort:
     def __init__(self, client: discord.Client) -> None:
         self.client = client
 
-    async def reply(self, channel_id: str, message_id: str, text: str) -> str:
+    async def reply(self, channel_id: str, message_id: str, text: str, *, feedback: str = "") -> str:
         reference = discord.MessageReference(
             message_id=int(message_id), channel_id=int(channel_id), fail_if_not_exists=False
         )
@@ -60,16 +61,16 @@ class ClientPort:
             "allowed_mentions": REPLY_MENTIONS,
             "message_reference": reference.to_message_reference_dict(),
         }
-        return await self._post(channel_id, text, **options)
+        return await self._post(channel_id, text, feedback, **options)
 
-    async def send(self, channel_id: str, text: str) -> str:
-        return await self._post(channel_id, text, allowed_mentions=NO_MENTIONS)
+    async def send(self, channel_id: str, text: str, *, feedback: str = "") -> str:
+        return await self._post(channel_id, text, feedback, allowed_mentions=NO_MENTIONS)
 
     async def delete_message(self, channel_id: str, message_id: str) -> None:
         await self._act(self.client.http.delete_message(int(channel_id), int(message_id)))
 
     async def warn(self, channel_id: str, text: str) -> str:
-        return await self._post(channel_id, text, allowed_mentions=WARNING_MENTIONS)
+        return await self._post(channel_id, text, "", allowed_mentions=WARNING_MENTIONS)
 
     async def timeout(self, guild_id: str, member_id: str, seconds: int, reason: str) -> None:
         until = (discord.utils.utcnow() + timedelta(seconds=seconds)).isoformat()
@@ -91,10 +92,11 @@ class ClientPort:
         except discord.HTTPException as exc:
             raise DiscordActionError(describe_http_error(exc), status=exc.status) from exc
 
-    async def _post(self, channel_id: str, text: str, **options: Any) -> str:
+    async def _post(self, channel_id: str, text: str, feedback: str, **options: Any) -> str:
         # discord.py's HTTP client (its rate limits and retries) without building a
         # Message object from the response: we only need the new id.
         params = handle_message_parameters(content=text, **options)
+        _add_buttons(params, feedback)
         try:
             sent = await self.client.http.send_message(int(channel_id), params=params)
         except discord.HTTPException as exc:
@@ -117,8 +119,9 @@ class InteractionResponder:
         self.application_id = int(application_id)
         self.token = token
 
-    async def edit_response(self, text: str) -> None:
+    async def edit_response(self, text: str, *, feedback: str = "") -> None:
         params = handle_message_parameters(content=text, allowed_mentions=NO_MENTIONS)
+        _add_buttons(params, feedback)
         session = self.client.http._HTTPClient__session  # type: ignore[attr-defined]
         try:
             await async_context.get().edit_original_interaction_response(
@@ -127,12 +130,22 @@ class InteractionResponder:
         except discord.HTTPException as exc:
             raise DiscordActionError(_reason(exc), status=exc.status) from exc
 
-    async def follow_up(self, text: str) -> None:
-        webhook = discord.Webhook.partial(self.application_id, self.token, client=self.client)
+    async def follow_up(self, text: str, *, feedback: str = "") -> None:
+        params = handle_message_parameters(content=text, allowed_mentions=NO_MENTIONS)
+        _add_buttons(params, feedback)
+        session = self.client.http._HTTPClient__session  # type: ignore[attr-defined]
         try:
-            await webhook.send(text, allowed_mentions=NO_MENTIONS, wait=True)
+            await async_context.get().execute_webhook(
+                self.application_id, self.token, session=session, payload=params.payload, wait=True
+            )
         except discord.HTTPException as exc:
             raise DiscordActionError(_reason(exc), status=exc.status) from exc
+
+
+def _add_buttons(params: Any, feedback: str) -> None:
+    """Put the 👍/👎 row for question ``feedback`` under the message (no row when empty)."""
+    if feedback and params.payload is not None:
+        params.payload["components"] = answer_buttons(feedback)
 
 
 class RestClients:

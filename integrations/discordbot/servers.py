@@ -14,6 +14,7 @@ from django.utils import timezone
 from conversations.models import TAKEOVER_IDLE, Conversation
 from integrations.discordbot.actions import record_server_error
 from integrations.discordbot.models import DiscordServer
+from knowledge.search import warm_index
 from moderation.decision import ModerationSettings
 from pipeline.servers import ServerSettings
 
@@ -33,6 +34,7 @@ def settings_of(row: DiscordServer) -> ServerSettings:
         channel_ids=frozenset(int(c) for c in row.channel_ids or []),
         moderation=ModerationSettings.from_server(row),
         source=SOURCE,
+        feedback_buttons=row.feedback_buttons,
     )
 
 
@@ -56,12 +58,25 @@ class ServerDirectory:
         rows = DiscordServer.objects.select_related("application", "workspace").order_by("updated_at")
         if self._seen_until is not None:
             rows = rows.filter(updated_at__gte=self._seen_until)
+        first = self._seen_until is None
         loaded = 0
+        linked: set[int] = set()
         for row in rows:
-            self.by_guild[int(row.guild_id)] = settings_of(row)
+            before = self.by_guild.get(int(row.guild_id))
+            after = self.by_guild[int(row.guild_id)] = settings_of(row)
+            if (
+                not first
+                and after.workspace_id is not None
+                and (before is None or before.workspace_id != after.workspace_id)
+            ):
+                linked.add(after.workspace_id)
             self._seen_until = row.updated_at
             loaded += 1
         self.held = _held_conversations()
+        # A server just connected to a workspace: its index is built now, not when the
+        # first member asks (at start, each guild's arrival does the same).
+        for workspace_id in linked:
+            warm_index(workspace_id)
         return loaded
 
     def record_error(self, guild_id: str, error: str) -> None:

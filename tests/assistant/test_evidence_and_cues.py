@@ -107,6 +107,9 @@ def test_a_question_that_names_its_own_topic_is_searched_alone() -> None:
         "qr code wont scan on this bike",
         "pls how i pause my pass",
         "my app keeps crashing lol",
+        "server keeps lagging at night, why",
+        "backup schedule please",
+        "any tips for setting up mods",
     ],
 )
 def test_help_requests_without_a_question_mark_are_heard(text: str) -> None:
@@ -119,12 +122,21 @@ def test_help_requests_without_a_question_mark_are_heard(text: str) -> None:
         "does anyone want to ride together this weekend?",
         "anyone up for a coffee ride at 8?",
         "how was your weekend sam",
+        "how do you like the new map?",
+        "can someone share the screenshots from last night?",
     ],
 )
 def test_members_talking_to_each_other_are_not_help_requests(text: str) -> None:
     assert not cues.asks_for_help(text)
 
 
-@pytest.mark.parametrize("text", ["thanks, that worked", "lol same", "good morning everyone!"])
+@pytest.mark.parametrize(
+    "text", ["thanks, that worked", "lol same", "good morning everyone!", "that boss fight was wild lmao"]
+)
 def test_thanks_and_greetings_are_chatter(text: str) -> None:
     assert cues.is_chatter(text)
+
+
+@pytest.mark.parametrize("text", ["what's the sftp port lol", "how do i restore a backup haha"])
+def test_a_question_with_a_laugh_after_it_is_not_chatter(text: str) -> None:
+    assert not cues.is_chatter(text) and cues.asks_for_help(text)

@@ -83,3 +83,28 @@ def test_another_workspaces_log_is_not_found_in_the_browser(
     log_in(page, "bob", "correct horse battery")
     response = page.goto(f"/discord/servers/{server.pk}/moderation/")
     assert response is not None and response.status == 404
+
+
+def test_the_overview_s_figures_lead_to_the_lists_behind_them(
+    page: Any, alice: Any, workspace: Any, server: DiscordServer
+) -> None:
+    from django.utils import timezone
+
+    from conversations.models import Conversation, Message
+
+    conversation = Conversation.objects.create(
+        workspace=workspace, place_id="900", channel_id="901", member_id="1", last_message_at=timezone.now()
+    )
+    Message.objects.create(conversation=conversation, role="member", text="Do you sell gift cards?")
+    Message.objects.create(conversation=conversation, role="assistant", text="I don't know.", abstained=True)
+    log_in(page, "alice", "correct horse battery")
+    assert page.locator("svg.chart-days").count() == 2
+    screenshot(page, "overview-figures")
+    page.set_viewport_size(PHONE)
+    assert fits_the_screen(page)
+    screenshot(page, "overview-figures-phone")
+
+    page.get_by_role("link", name="See those conversations").click()
+    page.wait_for_url("**/conversations/?unknown=1")
+    assert page.get_by_role("checkbox", name="The bot didn't know").is_checked()
+    assert page.locator(f'a[href="/conversations/{conversation.pk}/"]').count() >= 1

@@ -239,7 +239,7 @@ async def test_an_ask_acknowledged_before_its_server_changed_bots_is_refused_by_
 async def test_an_ask_whose_answer_cannot_be_delivered_gives_its_message_back(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def refuse(self: Any, text: str) -> None:
+    async def refuse(self: Any, text: str, **_: Any) -> None:
         raise DiscordActionError("Discord answered 503 Service Unavailable", status=503)
 
     monkeypatch.setattr("integrations.discordbot.ports.InteractionResponder.edit_response", refuse)

@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 
 from accounts.models import Workspace
-from assistant.escalation_languages import TEAM_ASKED, TEAM_TOLD
+from assistant.escalation_languages import OFFER_PERSON, TEAM_ASKED, TEAM_TOLD
 from assistant.prompts import I_DONT_KNOW
 from conversations.models import Conversation, Message
 from pipeline import converse as pipeline
@@ -97,9 +97,21 @@ async def test_a_lookalike_in_any_language_does_not_escalate(
     assert await emails_sent() == 0
 
 
+async def test_without_escalation_an_i_dont_know_offers_no_person(running: Running) -> None:
+    assert await ask(running, UNANSWERABLE[0]) == I_DONT_KNOW
+
+
+async def test_the_offer_of_a_person_speaks_the_member_s_language(
+    running: Running, escalation_on: Workspace
+) -> None:
+    reply = await ask(running, "¿Venden tarjetas de regalo?")
+    assert reply.startswith(I_DONT_KNOW) and reply.endswith(OFFER_PERSON["es"])
+
+
 async def test_the_third_i_dont_know_in_a_row_escalates(running: Running, escalation_on: Workspace) -> None:
     first, second = [await ask(running, text) for text in UNANSWERABLE[:2]]
-    assert first == second == I_DONT_KNOW
+    # Escalation is on: each "I don't know" says how to reach a person.
+    assert first == second == f"{I_DONT_KNOW}\n\n{OFFER_PERSON['en']}"
     assert (await Conversation.objects.aget()).escalated_at is None
     third = await ask(running, UNANSWERABLE[2])
     assert third == TEAM_ASKED["en"]
@@ -113,10 +125,11 @@ async def test_the_third_i_dont_know_in_a_row_escalates(running: Running, escala
 async def test_an_answer_in_between_starts_the_count_again(
     running: Running, escalation_on: Workspace
 ) -> None:
-    assert await ask(running, UNANSWERABLE[0]) == I_DONT_KNOW
-    assert await ask(running, UNANSWERABLE[1]) == I_DONT_KNOW
-    assert "Lisbon" in await ask(running, "Where do orders ship from?")
-    assert await ask(running, UNANSWERABLE[2]) == I_DONT_KNOW
+    assert (await ask(running, UNANSWERABLE[0])).startswith(I_DONT_KNOW)
+    assert (await ask(running, UNANSWERABLE[1])).startswith(I_DONT_KNOW)
+    answer = await ask(running, "Where do orders ship from?")
+    assert "Lisbon" in answer and OFFER_PERSON["en"] not in answer
+    assert (await ask(running, UNANSWERABLE[2])).startswith(I_DONT_KNOW)
     assert (await Conversation.objects.aget()).escalated_at is None
 
 
@@ -125,5 +138,5 @@ async def test_failed_answers_do_not_escalate_when_the_operator_turned_it_off(
 ) -> None:
     settings.ESCALATION_AFTER_UNANSWERED = 0
     for text in UNANSWERABLE:
-        assert await ask(running, text) == I_DONT_KNOW
+        assert (await ask(running, text)).startswith(I_DONT_KNOW)
     assert (await Conversation.objects.aget()).escalated_at is None

@@ -34,3 +34,16 @@ def test_the_least_recently_searched_index_is_dropped_past_the_bound(settings: A
 
     assert set(search._cache) == {old.pk, newest.pk}
     search._cache.clear()
+
+
+def test_warming_builds_an_index_ahead_of_the_first_question_while_there_is_room(settings: Any) -> None:
+    search._cache.clear()
+    first, second = _workspace("first"), _workspace("second")
+    search.warm_index(first.pk)
+    assert set(search._cache) == {first.pk}
+    # Once the cache is nearly full, warming never evicts an index members are using.
+    settings.KNOWLEDGE_INDEX_CACHE_MB = search.cached_bytes() / (1024 * 1024)
+    search.warm_index(second.pk)
+
+    assert set(search._cache) == {first.pk}
+    search._cache.clear()

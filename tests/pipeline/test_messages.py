@@ -24,13 +24,13 @@ class FakePort:
         self.sent: list[tuple[str, str, str | None]] = []
         self.fail = fail
 
-    async def reply(self, channel_id: str, message_id: str, text: str) -> str:
+    async def reply(self, channel_id: str, message_id: str, text: str, *, feedback: str = "") -> str:
         if self.fail:
             raise DiscordActionError("the bot lacks a permission", status=403)
         self.sent.append((channel_id, text, message_id))
         return "1"
 
-    async def send(self, channel_id: str, text: str) -> str:
+    async def send(self, channel_id: str, text: str, *, feedback: str = "") -> str:
         self.sent.append((channel_id, text, None))
         return "2"
 
@@ -159,3 +159,18 @@ async def test_a_refused_reply_is_logged_on_the_server(
     assert outcome == "failed:deliver"
     await server.arefresh_from_db()
     assert "lacks a permission" in server.last_error
+
+
+async def test_a_server_newly_connected_to_a_workspace_has_its_index_built_at_once(
+    pipeline: Pipeline, server: DiscordServer, workspace: Any
+) -> None:
+    from accounts.models import Workspace
+    from knowledge import search
+
+    other = await Workspace.objects.acreate(name="Other shop")
+    search._cache.clear()
+    await DiscordServer.objects.filter(pk=server.pk).aupdate(workspace=other)
+    await sync_to_async(pipeline.servers.refresh)()
+
+    assert set(search._cache) == {other.pk}
+    search._cache.clear()

@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 from tests.usage.conftest import set_limit
+from usage.charts import axis_step, day_chart, series_of
+from usage.models import UsageEvent
 from usage.months import month_of
 from usage.quota import reserve
 from usage.summary import month_usage
-from usage.views import day_chart
 
 pytestmark = pytest.mark.django_db
 
@@ -102,14 +103,29 @@ def test_days_to_reset(workspace: Workspace, now: datetime, days: int) -> None:
     assert usage.resets_at == datetime(now.year + (now.month == 12), now.month % 12 + 1, 1, tzinfo=UTC)
 
 
-def test_the_chart_scales_bars_to_the_busiest_day() -> None:
+def test_the_chart_stacks_each_day_s_kinds_on_a_y_axis_of_round_numbers() -> None:
     start = datetime(2026, 11, 1, tzinfo=UTC).date()
-    chart = day_chart([(start, 10), (start + timedelta(days=1), 5), (start + timedelta(days=2), 0)], start)
-    heights = [bar.height for bar in chart.bars]
-    assert heights == [chart.plot_height, chart.plot_height // 2, 0]
-    assert [bar.y + bar.height for bar in chart.bars] == [chart.plot_height] * 3  # on the baseline
-    assert chart.bars[0].today and not chart.bars[1].today
+    days = [start + timedelta(days=i) for i in range(3)]
+    series = series_of(UsageEvent.Kind.choices)
+    counts = {(days[0], "reply"): 6, (days[0], "moderation"): 4, (days[1], "proactive"): 5}
+    chart = day_chart(days, series, counts, start)
+
+    full, half, empty = chart.bars
+    # The busiest day fills the plot; each kind is its own segment, stacked bottom up.
+    assert [s.series.key for s in full.segments] == ["reply", "moderation"]
+    assert full.segments[0].y + full.segments[0].height == chart.plot_bottom
+    assert full.segments[1].y + full.segments[1].height == full.segments[0].y
+    assert full.segments[1].y == chart.plot_top
+    assert half.segments[0].height == (chart.plot_bottom - chart.plot_top) // 2 and not empty.segments
+    assert [t.value for t in chart.ticks] == [0, 5, 10] and chart.ticks[-1].y == chart.plot_top
+    assert full.today and not half.today
     assert (chart.peak, chart.total) == (10, 15)
+    assert [(s.key, n) for s, n in chart.totals] == [("reply", 6), ("moderation", 4), ("proactive", 5)]
+
+
+@pytest.mark.parametrize(("peak", "step"), [(0, 1), (3, 1), (10, 5), (37, 10), (180, 50), (2300, 1000)])
+def test_the_axis_steps_are_round(peak: int, step: int) -> None:
+    assert axis_step(peak) == step
 
 
 def test_a_free_workspace_is_told_what_its_plan_lacks(alice_client: Client, workspace: Workspace) -> None:

@@ -831,3 +831,15 @@ def test_an_exempt_role_that_is_not_an_id_is_explained(
     response = alice_client.post(settings_url(server), {**data, "exempt_roles": "@Mods"})
     assert response.status_code == 400
     assert "“@Mods” is not a role id" in page(response)
+
+
+def test_feedback_buttons_can_be_turned_off_and_on_per_server(
+    alice_client: Client, server: DiscordServer, unreachable_discord: Any
+) -> None:
+    assert "Feedback buttons" in page(alice_client.get(settings_url(server)))
+    assert alice_client.post(settings_url(server), settings_data()).status_code == 302
+    server.refresh_from_db()
+    assert not server.feedback_buttons
+    alice_client.post(settings_url(server), settings_data(feedback_buttons="on"))
+    server.refresh_from_db()
+    assert server.feedback_buttons

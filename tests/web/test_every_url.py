@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership
-from conversations.models import Conversation
+from conversations.models import Conversation, Message
 from integrations.discordbot.models import BotApplication, DiscordServer
 from knowledge.actions import add_text_source
 
@@ -65,12 +65,14 @@ def objects_of_a(workspace: Any, alice: Any) -> dict[str, int | str]:
     member = User.objects.create(username="carol", email="carol@example.org")
     membership = Membership.objects.create(user=member, workspace=workspace, role=Membership.Role.MEMBER)
     invitation = Invitation.objects.create(workspace=workspace, email="dan@example.org", invited_by=alice)
+    reply = Message.objects.create(conversation=conversation, role="agent", text="Refunds take 5 days.")
     return {
         "server_id": server.pk,
         "source_id": source.pk,
         "conversation_id": conversation.pk,
         "membership_id": membership.pk,
         "invitation_id": invitation.pk,
+        "message_id": reply.pk,
     }
 
 

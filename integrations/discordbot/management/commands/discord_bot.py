@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from integrations.discordbot.supervisor import run_gateway
+from knowledge.embedding import warm_up
 
 
 class Command(BaseCommand):
@@ -30,5 +31,8 @@ class Command(BaseCommand):
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        # The embedding model loads while the gateway connects, not on the first question.
+        warming = loop.run_in_executor(None, warm_up)
         await run_gateway(stop)
+        await warming
         self.stdout.write("gateway stopped")

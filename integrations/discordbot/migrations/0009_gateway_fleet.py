@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('discordbot', '0007_discordserver_moderation_exempt_channel_ids_and_more'),
+        ('discordbot', '0008_answer_feedback'),
     ]
 
     operations = [
