@@ -168,3 +168,16 @@ def test_only_the_discord_integration_imports_discord_py() -> None:
                 importing.append(module)
 
     assert importing == []
+
+
+# A module past this many lines is to be split by domain (STYLE.md: no god modules).
+MODULE_LINES = 500
+
+
+def test_no_product_module_is_a_god_module() -> None:
+    long = {
+        name: lines
+        for name, path in product_modules().items()
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MODULE_LINES
+    }
+    assert not long, f"split these by domain: {long}"
