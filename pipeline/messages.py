@@ -62,6 +62,10 @@ class InboundMessage:
     parent_channel_id: int = 0
     parent_channel_name: str = ""
     attachments: tuple[tuple[str, str], ...] = ()
+    # What the channel sits in (a thread's channel, a channel's category): choosing one of
+    # them in the settings includes the channel. ``in_thread``: a thread or a forum post.
+    within: tuple[int, ...] = ()
+    in_thread: bool = False
 
 
 # Flood and repeat detectors look at a member's last few messages in the channel from the
@@ -86,7 +90,14 @@ class Pipeline:
 
     # --- guard + trigger (hot path: memory only) ------------------------------------
     def wants(
-        self, guild_id: int, channel_id: int, *, author_is_bot: bool, mentions_bot: bool, author_id: int = 0
+        self,
+        guild_id: int,
+        channel_id: int,
+        *,
+        author_is_bot: bool,
+        mentions_bot: bool,
+        author_id: int = 0,
+        within: tuple[int, ...] = (),
     ) -> bool:
         """Whether a message needs any work at all; cheap enough for every message."""
         if author_is_bot:
@@ -94,7 +105,7 @@ class Pipeline:
         server = self._server(guild_id)
         if server is None:
             return False
-        if server.moderation_enabled or self._triggered(server, channel_id, mentions_bot):
+        if server.moderation_enabled or self._triggered(server, channel_id, mentions_bot, within):
             return True
         return self.held(guild_id, channel_id, author_id)
 
@@ -126,12 +137,15 @@ class Pipeline:
         self.memory.remember(guild_id, channel_id, seen)
 
     @staticmethod
-    def _triggered(server: ServerSettings, channel_id: int, mentions_bot: bool) -> bool:
+    def _triggered(
+        server: ServerSettings, channel_id: int, mentions_bot: bool, within: tuple[int, ...] = ()
+    ) -> bool:
         mode = server.response_mode
         if mode == "mention":
             return mentions_bot
         if mode == "all":
-            return mentions_bot or not server.channel_ids or channel_id in server.channel_ids
+            chosen = server.channel_ids
+            return mentions_bot or not chosen or channel_id in chosen or any(c in chosen for c in within)
         return False  # "/ask only": answers come through the slash command alone
 
     # --- the rest of the pipeline ------------------------------------------------------
@@ -152,7 +166,7 @@ class Pipeline:
             )
             if result is not None and result.deleted:
                 return "moderated:deleted"
-        if not self._triggered(server, message.channel_id, message.mentions_bot):
+        if not self._triggered(server, message.channel_id, message.mentions_bot, message.within):
             if self.held(message.guild_id, message.channel_id, message.author_id):
                 # Not for the bot, but a team member has this member's conversation: they
                 # see every message live. (Addressed messages go on; answering checks the
@@ -166,6 +180,10 @@ class Pipeline:
         unprompted = not message.mentions_bot
         if unprompted and _between_members(message):
             return "skipped:between-members"
+        if unprompted and message.in_thread and self.memory.others_spoke(
+            message.guild_id, message.channel_id, message.author_id, before_message_id=message.message_id
+        ):
+            return "skipped:members-helping"  # a thread where members help each other
         history = self._channel_history(server, message)
         if unprompted and server.smart_mode:
             decision = await answering.decide_reply(

@@ -72,6 +72,7 @@ STATE_TTL = timedelta(minutes=10)
 STATE_RETENTION = timedelta(days=1)
 HTTP_TIMEOUT_SECONDS = 10.0
 TEXT_CHANNEL_TYPES = {0, 5}  # text and announcement channels
+CHOOSABLE_TYPES = {0: "text", 5: "text", 15: "forum", 4: "category"}  # threads included
 
 # The per-server settings the dashboard edits; a server claimed by a new workspace starts
 # from their defaults so nothing of an earlier workspace carries over.
@@ -119,6 +120,7 @@ class InstalledGuild:
 class Channel:
     id: str
     name: str
+    kind: str = "text"  # or "forum", "category"
 
 
 # --- permissions --------------------------------------------------------------------------
@@ -308,11 +310,10 @@ def fetch_text_channels(server: DiscordServer) -> list[Channel]:
         raise DiscordRequestError("Discord's answer could not be read") from exc
     if not isinstance(rows, list):
         raise DiscordRequestError("Discord's answer was not a channel list")
-    channels = [
-        c for c in rows if isinstance(c, dict) and c.get("type") in TEXT_CHANNEL_TYPES and c.get("id")
-    ]
+    channels = [c for c in rows if isinstance(c, dict) and c.get("type") in CHOOSABLE_TYPES and c.get("id")]
     channels.sort(key=lambda c: (int(c.get("position") or 0), str(c["id"])))
-    return [Channel(id=str(c["id"]), name=str(c.get("name") or c["id"])) for c in channels]
+    kinds = [CHOOSABLE_TYPES[c["type"]] for c in channels]
+    return [Channel(str(c["id"]), str(c.get("name") or c["id"]), k) for c, k in zip(channels, kinds, strict=True)]
 
 
 def _leave_guild(app: BotApplication, guild_id: str) -> str | None:
