@@ -27,7 +27,7 @@ from moderation.port import ModerationPort
 from moderation.safety import BotFacts, MemberFacts
 from pipeline.channel_memory import ChannelMemory, Seen
 from pipeline.converse import UNANSWERED, converse, outcome_of, record_answer
-from pipeline.port import ActionError, ChannelPort
+from pipeline.port import ActionError, ChannelPort, ThreadPort
 from pipeline.rate_limits import answer_limits
 from pipeline.servers import Directory, ServerSettings
 from pipeline.text import split_message, strip_mention
@@ -180,8 +180,12 @@ class Pipeline:
         unprompted = not message.mentions_bot
         if unprompted and _between_members(message):
             return "skipped:between-members"
-        if unprompted and message.in_thread and self.memory.others_spoke(
-            message.guild_id, message.channel_id, message.author_id, before_message_id=message.message_id
+        if (
+            unprompted
+            and message.in_thread
+            and self.memory.others_spoke(
+                message.guild_id, message.channel_id, message.author_id, before_message_id=message.message_id
+            )
         ):
             return "skipped:members-helping"  # a thread where members help each other
         history = self._channel_history(server, message)
@@ -276,10 +280,12 @@ class Pipeline:
         history: list[Turn] | None,
     ) -> str:
         assert server.workspace_id is not None
+        threaded = _thread_per_question(server, message, port)
+        # A thread started on a message has the message's id: the conversation is the thread's.
         turn = await converse(
             server,
             history=history,
-            channel_id=message.channel_id,
+            channel_id=message.message_id if threaded else message.channel_id,
             member_id=message.author_id,
             member_name=message.author_name,
             question=question,
@@ -299,7 +305,10 @@ class Pipeline:
             return "skipped:answered-by-someone"
         text = turn.reply_text()
         try:
-            await self._deliver(port, message, text)
+            if threaded:
+                await _deliver_in_thread(cast(ThreadPort, port), port, message, question, text)
+            else:
+                await self._deliver(port, message, text)
         except ActionError as exc:
             log.warning("could not reply in guild %s: %s", message.guild_id, exc.reason)
             await async_db(self.servers.record_error)(str(message.guild_id), f"Could not reply: {exc.reason}")
@@ -315,6 +324,27 @@ class Pipeline:
         await port.reply(str(message.channel_id), str(message.message_id), first)
         for piece in rest:
             await port.send(str(message.channel_id), piece)
+
+
+def _thread_per_question(server: ServerSettings, message: InboundMessage, port: ChannelPort) -> bool:
+    """Whether this answer goes in a new thread on the question (all-messages mode, the
+    server's option, a message outside threads and forums, a port that starts threads)."""
+    return (
+        server.thread_per_question
+        and server.response_mode == "all"
+        and not message.in_thread
+        and isinstance(port, ThreadPort)
+    )
+
+
+async def _deliver_in_thread(
+    threads: ThreadPort, port: ChannelPort, message: InboundMessage, question: str, text: str
+) -> None:
+    """Start a thread on the question, named after it, and answer inside it."""
+    name = question.splitlines()[0].strip()[:80] or "Question"
+    thread_id = await threads.start_thread(str(message.channel_id), str(message.message_id), name)
+    for piece in split_message(text):
+        await port.send(thread_id, piece)
 
 
 def _between_members(message: InboundMessage) -> bool:

@@ -29,6 +29,8 @@ class ServerSettings:
     moderation: ModerationSettings
     # Which channel the server is on, as the conversation log names it ("discord").
     source: str
+    # All-messages mode: a question in a channel is answered in a thread started on it.
+    thread_per_question: bool = False
 
     @property
     def moderation_enabled(self) -> bool:

@@ -80,6 +80,7 @@ SETTINGS_FIELDS = [
     "response_mode",
     "smart_mode",
     "channel_awareness",
+    "thread_per_question",
     "channel_ids",
     "moderation_enabled",
     "moderation_rules",
@@ -313,7 +314,9 @@ def fetch_text_channels(server: DiscordServer) -> list[Channel]:
     channels = [c for c in rows if isinstance(c, dict) and c.get("type") in CHOOSABLE_TYPES and c.get("id")]
     channels.sort(key=lambda c: (int(c.get("position") or 0), str(c["id"])))
     kinds = [CHOOSABLE_TYPES[c["type"]] for c in channels]
-    return [Channel(str(c["id"]), str(c.get("name") or c["id"]), k) for c, k in zip(channels, kinds, strict=True)]
+    return [
+        Channel(str(c["id"]), str(c.get("name") or c["id"]), k) for c, k in zip(channels, kinds, strict=True)
+    ]
 
 
 def _leave_guild(app: BotApplication, guild_id: str) -> str | None:

@@ -80,6 +80,8 @@ class DiscordServer(models.Model):
     )
     smart_mode = models.BooleanField(default=True)
     channel_awareness = models.BooleanField(default=False)
+    # All-messages mode: answer each question in a thread started on it (text channels).
+    thread_per_question = models.BooleanField(default=False)
     # Channel ids the all-messages mode listens in; empty means every text channel.
     channel_ids = models.JSONField(default=list, blank=True)
 

@@ -66,6 +66,7 @@ class ServerSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
             "response_mode": "When does the bot answer?",
             "smart_mode": "Smart mode: answer only when the bot can help",
             "channel_awareness": "Channel awareness: read the recent conversation in the channel",
+            "thread_per_question": "Thread per question: answer in a thread started on the question",
             "moderation_enabled": "Moderate messages",
             "moderation_rules": "Rules",
             "moderation_delete": "Delete the message",

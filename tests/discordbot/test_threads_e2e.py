@@ -3,15 +3,19 @@ in threads and forums, the bot answering (or not) where they asked."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.contrib.auth.models import User
 
+from conversations import tasks
+from conversations.actions import record_agent_message, take_over
+from conversations.models import Conversation, Message
 from devtools.discord_simulator.state import Channel
 from integrations.discordbot.install import fetch_text_channels
 from integrations.discordbot.models import DiscordServer
-from conversations.models import Message
 from moderation.models import ModerationEntry
 from tests.discordbot.conftest import APP_ID, Running
 
@@ -122,8 +126,8 @@ async def test_a_forum_post_is_answered_in_the_post_with_its_title(running: Runn
         running.guild.id,
         help_forum.id,
         running.member.user.id,
-        "Refund timing",
-        "How long do they take?",
+        "Refunds",
+        "How long do they take to arrive?",
         tags=("question",),
     )
     await running.settle(starter)
@@ -165,3 +169,33 @@ async def test_the_settings_offer_forums_and_categories(running: Running, settin
     kinds = {c.id: c.kind for c in channels}
     assert kinds[help_forum.id] == "forum" and kinds[category.id] == "category"
     assert kinds[running.general] == "text"
+
+
+async def test_thread_per_question_answers_in_one_new_thread_and_follows_up_there(running: Running) -> None:
+    await configure(running, response_mode="all", smart_mode=True, thread_per_question=True)
+    question = await say(running, running.general, "Where do orders ship from?")
+    (thread,) = running.sim.threads_of(running.guild.id, running.general)
+    assert thread.id == question["id"] and thread.name == "Where do orders ship from?"
+    assert bot_messages(running, running.general) == []  # the channel stays readable
+    assert "Lisbon" in bot_messages(running, thread.id)[0]["content"]
+    await say(running, thread.id, "And how long does international delivery take?")
+    assert "7 to 12 days" in bot_messages(running, thread.id)[1]["content"]
+    assert len(running.sim.threads_of(running.guild.id, running.general)) == 1
+    in_thread = await Message.objects.filter(conversation__channel_id=thread.id).acount()
+    assert in_thread == 4  # one conversation: the question, the answer and the follow-up's
+
+
+async def test_a_takeover_reply_is_posted_in_the_thread(running: Running, settings: Any) -> None:
+    settings.DISCORD_API_BASE_URL = running.sim.api_base_url
+    agent = await User.objects.acreate(username="sam")
+    thread = await thread_in(running, running.general)
+    asked = await say(running, thread.id, "Where do orders ship from?", mention_bot_of=APP_ID)
+    conversation = await Conversation.objects.aget(channel_id=thread.id)
+    await sync_to_async(take_over)(conversation.pk, agent)
+    message = await sync_to_async(record_agent_message)(conversation, agent, "Lisbon, and yours left today.")
+    await asyncio.to_thread(tasks.deliver, message.pk, last_try=True)
+    posted = await running.sim.wait_for_message(
+        thread.id, author_id=APP_ID, predicate=lambda m: "yours left today" in m["content"]
+    )
+    assert posted["message_reference"]["message_id"] == asked["id"]
+    assert not [m for m in bot_messages(running, running.general) if "yours left" in m["content"]]
