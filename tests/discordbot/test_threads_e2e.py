@@ -13,7 +13,11 @@ from django.contrib.auth.models import User
 from conversations import tasks
 from conversations.actions import record_agent_message, take_over
 from conversations.models import Conversation, Message
+from devtools.discord_simulator import permissions as perms
+from devtools.discord_simulator.gateway import GUILDS
+from devtools.discord_simulator.payloads import role_payload
 from devtools.discord_simulator.state import Channel
+from integrations.discordbot.diagnostics import diagnose
 from integrations.discordbot.install import fetch_text_channels
 from integrations.discordbot.models import DiscordServer
 from moderation.models import ModerationEntry
@@ -199,3 +203,25 @@ async def test_a_takeover_reply_is_posted_in_the_thread(running: Running, settin
     )
     assert posted["message_reference"]["message_id"] == asked["id"]
     assert not [m for m in bot_messages(running, running.general) if "yours left" in m["content"]]
+
+
+async def test_diagnostics_name_a_missing_thread_permission_in_discords_words(running: Running) -> None:
+    guild = running.sim.state.guild(running.guild.id)
+    everyone = guild.everyone_role
+    without = everyone.permissions & ~perms.SEND_MESSAGES_IN_THREADS & ~perms.CREATE_PUBLIC_THREADS
+    running.sim.set_role_permissions(guild.id, everyone.id, without)
+    running.sim.hub.dispatch(
+        guild.application_ids,
+        guild.id,
+        "GUILD_ROLE_UPDATE",
+        {"guild_id": guild.id, "role": role_payload(everyone)},
+        intent=GUILDS,
+    )
+    for _ in range(200):  # the bot records what it can do when its roles change
+        server = await DiscordServer.objects.select_related("workspace").aget(guild_id=guild.id)
+        if server.bot_permissions is not None and not server.bot_permissions & perms.SEND_MESSAGES_IN_THREADS:
+            break
+        await asyncio.sleep(0.02)
+    (report,) = (await sync_to_async(diagnose)(server.workspace)).servers
+    (problem,) = report.problems
+    assert "Send Messages in Threads, Create Public Threads" in problem.title
