@@ -222,6 +222,7 @@ async def test_diagnostics_name_a_missing_thread_permission_in_discords_words(ru
         if server.bot_permissions is not None and not server.bot_permissions & perms.SEND_MESSAGES_IN_THREADS:
             break
         await asyncio.sleep(0.02)
+    assert server.workspace is not None
     (report,) = (await sync_to_async(diagnose)(server.workspace)).servers
     (problem,) = report.problems
     assert "Send Messages in Threads, Create Public Threads" in problem.title
