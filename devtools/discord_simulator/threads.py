@@ -5,7 +5,8 @@ locking, and who may send in them, following Discord's documentation.
   HAS_THREAD flag. A forum post is a thread whose starter message has the thread's id.
 - THREAD_CREATE carries ``newly_created: true`` (and ``member`` for the bot that created it);
   THREAD_UPDATE the whole thread; THREAD_DELETE only ids and type (intent GUILDS). Adding a
-  member sends THREAD_MEMBERS_UPDATE (GUILD_MEMBERS) and, to the added bot, THREAD_MEMBER_UPDATE.
+  member sends THREAD_MEMBERS_UPDATE (GUILD_MEMBERS) and, to an added bot, THREAD_CREATE with
+  its ``member`` (no ``newly_created``: discord.py's thread_join).
 - Sending in a thread needs Send Messages in Threads (not Send Messages); a message in an
   archived thread unarchives it, and a locked thread needs Manage Threads. Private threads are
   seen only by their members and by those with Manage Threads.
@@ -240,7 +241,9 @@ def add_member(backend: Backend, guild: Guild, thread: Channel, user_id: str) ->
     )
     for app_id in guild.application_ids:
         if backend.state.applications[app_id].bot.id == user_id:
-            backend.hub.dispatch([app_id], guild.id, "THREAD_MEMBER_UPDATE", {**member, "guild_id": guild.id})
+            # A bot added to a thread is sent the thread, with its own thread member.
+            joined = {**thread_payload(thread), "member": member}
+            backend.hub.dispatch([app_id], guild.id, "THREAD_CREATE", joined, intent=GUILDS)
     backend.recorder.notify()
 
 
