@@ -16,7 +16,7 @@ from conversations.models import Conversation, Message
 from devtools.discord_simulator import permissions as perms
 from devtools.discord_simulator.gateway import GUILDS
 from devtools.discord_simulator.payloads import role_payload
-from devtools.discord_simulator.state import Channel
+from devtools.discord_simulator.state import PRIVATE_THREAD, Channel
 from integrations.discordbot.diagnostics import diagnose
 from integrations.discordbot.install import fetch_text_channels
 from integrations.discordbot.models import DiscordServer
@@ -226,3 +226,22 @@ async def test_diagnostics_name_a_missing_thread_permission_in_discords_words(ru
     (report,) = (await sync_to_async(diagnose)(server.workspace)).servers
     (problem,) = report.problems
     assert "Send Messages in Threads, Create Public Threads" in problem.title
+
+
+async def test_a_mention_in_a_private_thread_the_bot_was_added_to_is_answered_there(running: Running) -> None:
+    thread = await running.sim.start_thread(
+        running.guild.id, running.general, running.member.user.id, "private help", thread_type=PRIVATE_THREAD
+    )
+    # Before the bot is added, it does not see the thread (Discord's rule for private threads).
+    await running.sim.post_message(
+        running.guild.id,
+        thread.id,
+        running.member.user.id,
+        "Where do orders ship from?",
+        mention_bot_of=APP_ID,
+    )
+    await running.sim.join_thread(running.guild.id, thread.id, APP_ID)
+    asked = await say(running, thread.id, "How long do refunds take?", mention_bot_of=APP_ID)
+    (answer,) = bot_messages(running, thread.id)
+    assert "5 business days" in answer["content"]
+    assert answer["message_reference"]["message_id"] == asked["id"]
