@@ -98,3 +98,13 @@ class ChannelMemory:
             ):
                 return True
         return False
+
+    def others_spoke(self, guild_id: int, channel_id: int, author_id: int, *, before_message_id: int) -> bool:
+        """Whether a person other than ``author_id`` wrote here before ``before_message_id``
+        (in a thread: members are helping each other). Bots don't count."""
+        return any(
+            seen.message_id < before_message_id
+            and not (seen.from_bot or seen.from_self)
+            and seen.author_id != author_id
+            for seen in self.recent(guild_id, channel_id)
+        )

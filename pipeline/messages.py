@@ -27,7 +27,7 @@ from moderation.port import ModerationPort
 from moderation.safety import BotFacts, MemberFacts
 from pipeline.channel_memory import ChannelMemory, Seen
 from pipeline.converse import UNANSWERED, converse, feedback_key, outcome_of, record_answer
-from pipeline.port import ActionError, ChannelPort
+from pipeline.port import ActionError, ChannelPort, ThreadPort
 from pipeline.rate_limits import answer_limits
 from pipeline.servers import Directory, ServerSettings
 from pipeline.text import split_message, strip_mention
@@ -62,6 +62,10 @@ class InboundMessage:
     parent_channel_id: int = 0
     parent_channel_name: str = ""
     attachments: tuple[tuple[str, str], ...] = ()
+    # What the channel sits in (a thread's channel, a channel's category): choosing one of
+    # them in the settings includes the channel. ``in_thread``: a thread or a forum post.
+    within: tuple[int, ...] = ()
+    in_thread: bool = False
 
 
 # Flood and repeat detectors look at a member's last few messages in the channel from the
@@ -86,7 +90,14 @@ class Pipeline:
 
     # --- guard + trigger (hot path: memory only) ------------------------------------
     def wants(
-        self, guild_id: int, channel_id: int, *, author_is_bot: bool, mentions_bot: bool, author_id: int = 0
+        self,
+        guild_id: int,
+        channel_id: int,
+        *,
+        author_is_bot: bool,
+        mentions_bot: bool,
+        author_id: int = 0,
+        within: tuple[int, ...] = (),
     ) -> bool:
         """Whether a message needs any work at all; cheap enough for every message."""
         if author_is_bot:
@@ -94,7 +105,7 @@ class Pipeline:
         server = self._server(guild_id)
         if server is None:
             return False
-        if server.moderation_enabled or self._triggered(server, channel_id, mentions_bot):
+        if server.moderation_enabled or self._triggered(server, channel_id, mentions_bot, within):
             return True
         return self.held(guild_id, channel_id, author_id)
 
@@ -126,12 +137,15 @@ class Pipeline:
         self.memory.remember(guild_id, channel_id, seen)
 
     @staticmethod
-    def _triggered(server: ServerSettings, channel_id: int, mentions_bot: bool) -> bool:
+    def _triggered(
+        server: ServerSettings, channel_id: int, mentions_bot: bool, within: tuple[int, ...] = ()
+    ) -> bool:
         mode = server.response_mode
         if mode == "mention":
             return mentions_bot
         if mode == "all":
-            return mentions_bot or not server.channel_ids or channel_id in server.channel_ids
+            chosen = server.channel_ids
+            return mentions_bot or not chosen or channel_id in chosen or any(c in chosen for c in within)
         return False  # "/ask only": answers come through the slash command alone
 
     # --- the rest of the pipeline ------------------------------------------------------
@@ -152,7 +166,7 @@ class Pipeline:
             )
             if result is not None and result.deleted:
                 return "moderated:deleted"
-        if not self._triggered(server, message.channel_id, message.mentions_bot):
+        if not self._triggered(server, message.channel_id, message.mentions_bot, message.within):
             if self.held(message.guild_id, message.channel_id, message.author_id):
                 # Not for the bot, but a team member has this member's conversation: they
                 # see every message live. (Addressed messages go on; answering checks the
@@ -166,6 +180,14 @@ class Pipeline:
         unprompted = not message.mentions_bot
         if unprompted and _between_members(message):
             return "skipped:between-members"
+        if (
+            unprompted
+            and message.in_thread
+            and self.memory.others_spoke(
+                message.guild_id, message.channel_id, message.author_id, before_message_id=message.message_id
+            )
+        ):
+            return "skipped:members-helping"  # a thread where members help each other
         history = self._channel_history(server, message)
         if unprompted and server.smart_mode:
             decision = await answering.decide_reply(
@@ -258,10 +280,12 @@ class Pipeline:
         history: list[Turn] | None,
     ) -> str:
         assert server.workspace_id is not None
+        threaded = _thread_per_question(server, message, port)
+        # A thread started on a message has the message's id: the conversation is the thread's.
         turn = await converse(
             server,
             history=history,
-            channel_id=message.channel_id,
+            channel_id=message.message_id if threaded else message.channel_id,
             member_id=message.author_id,
             member_name=message.author_name,
             question=question,
@@ -281,7 +305,12 @@ class Pipeline:
             return "skipped:answered-by-someone"
         text = turn.reply_text()
         try:
-            await self._deliver(port, message, text, feedback_key(server, turn))
+            if threaded:
+                await _deliver_in_thread(
+                    cast(ThreadPort, port), port, message, question, text, feedback_key(server, turn)
+                )
+            else:
+                await self._deliver(port, message, text, feedback_key(server, turn))
         except ActionError as exc:
             log.warning("could not reply in guild %s: %s", message.guild_id, exc.reason)
             await async_db(self.servers.record_error)(str(message.guild_id), f"Could not reply: {exc.reason}")
@@ -299,6 +328,29 @@ class Pipeline:
         await port.reply(channel, str(message.message_id), first, feedback="" if rest else feedback)
         for index, piece in enumerate(rest, 1):
             await port.send(channel, piece, feedback=feedback if index == len(rest) else "")
+
+
+def _thread_per_question(server: ServerSettings, message: InboundMessage, port: ChannelPort) -> bool:
+    """Whether this answer goes in a new thread on the question (all-messages mode, the
+    server's option, a message outside threads and forums, a port that starts threads)."""
+    return (
+        server.thread_per_question
+        and server.response_mode == "all"
+        and not message.in_thread
+        and isinstance(port, ThreadPort)
+    )
+
+
+async def _deliver_in_thread(
+    threads: ThreadPort, port: ChannelPort, message: InboundMessage, question: str, text: str, feedback: str
+) -> None:
+    """Start a thread on the question, named after it, and answer inside it (the feedback
+    buttons under the last piece)."""
+    name = question.splitlines()[0].strip()[:80] or "Question"
+    thread_id = await threads.start_thread(str(message.channel_id), str(message.message_id), name)
+    pieces = split_message(text)
+    for index, piece in enumerate(pieces, 1):
+        await port.send(thread_id, piece, feedback=feedback if index == len(pieces) else "")
 
 
 def _between_members(message: InboundMessage) -> bool:

@@ -8,7 +8,7 @@ fakes with the same methods.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class ActionError(Exception):
@@ -28,6 +28,13 @@ class ChannelPort(Protocol):
 
     async def send(self, channel_id: str, text: str, *, feedback: str = "") -> str:
         """Post in a channel without pinging anyone; returns the new message id."""
+        ...
+
+
+@runtime_checkable
+class ThreadPort(Protocol):
+    async def start_thread(self, channel_id: str, message_id: str, name: str) -> str:
+        """Start a public thread on a message; returns the thread's id (the message's, on Discord)."""
         ...
 
 

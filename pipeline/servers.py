@@ -31,6 +31,8 @@ class ServerSettings:
     source: str
     # 👍/👎 under each AI answer.
     feedback_buttons: bool = False
+    # All-messages mode: a question in a channel is answered in a thread started on it.
+    thread_per_question: bool = False
 
     @property
     def moderation_enabled(self) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import errors
+from . import errors, threads
 from . import permissions as perms
 from .gateway import (
     DIRECT_MESSAGES,
@@ -44,7 +44,9 @@ class Backend:
         channel_id = message["channel_id"]
         guild_id = message.get("guild_id")
         if guild_id is not None:
-            self.state.guild_channel(channel_id)[1].last_message_id = message["id"]
+            guild, channel = self.state.guild_channel(channel_id)
+            channel.last_message_id = message["id"]
+            threads.note_message(self, guild, channel, message["author"]["id"])
         elif channel_id in self.state.dm_channels:
             self.state.dm_channels[channel_id].last_message_id = message["id"]
         if not message["flags"] & EPHEMERAL:
@@ -65,8 +67,7 @@ class Backend:
             return message
         guild, channel = self.state.guild_channel(channel_id)
         bot = self.state.bot_member(guild, app)
-        if not perms.has_permission(guild, bot, perms.VIEW_CHANNEL | perms.SEND_MESSAGES):
-            raise errors.missing_permissions()
+        threads.check_can_send(guild, bot, channel)
         referenced = self._referenced_message(guild, bot, channel_id, body.get("message_reference"))
         message = build_message(
             self.state, channel_id=channel.id, guild=guild, author=app.bot, body=body, referenced=referenced
@@ -146,7 +147,8 @@ class Backend:
             has_intent = bool(session.intents & MESSAGE_CONTENT)
             return visible_to(message, session.app.bot.id, has_content_intent=has_intent)
 
-        apps = self.state.guilds[guild_id].application_ids
+        guild, channel = self.state.guild_channel(message["channel_id"])
+        apps = threads.apps_seeing(self, guild, channel)
         self.hub.dispatch(apps, guild_id, event, shaped, intent=GUILD_MESSAGES)
 
     # --- moderation -----------------------------------------------------------------------
@@ -241,7 +243,7 @@ class Backend:
         if seconds <= 0:
             return
         since = datetime.now(UTC) - timedelta(seconds=seconds)
-        for channel in guild.channels.values():
+        for channel in [*guild.channels.values(), *guild.threads.values()]:
             for message in self.state.live_messages(channel.id):
                 if (
                     message["author"]["id"] == user_id

@@ -67,7 +67,9 @@ def role_payload(role: Role) -> dict[str, Any]:
 
 
 def channel_payload(channel: Channel) -> dict[str, Any]:
-    return {
+    if channel.thread is not None:
+        return thread_payload(channel)
+    payload = {
         "id": channel.id,
         "type": channel.type,
         "guild_id": channel.guild_id,
@@ -78,7 +80,57 @@ def channel_payload(channel: Channel) -> dict[str, Any]:
         "nsfw": False,
         "last_message_id": channel.last_message_id,
         "rate_limit_per_user": 0,
-        "parent_id": None,
+        "parent_id": channel.parent_id,
+        "flags": 0,
+    }
+    if channel.type == 15:  # a forum
+        payload.update(
+            available_tags=list(channel.available_tags),
+            default_reaction_emoji=None,
+            default_thread_rate_limit_per_user=0,
+            default_sort_order=None,
+            default_forum_layout=0,
+        )
+    return payload
+
+
+def thread_payload(thread: Channel) -> dict[str, Any]:
+    """A thread channel object (with ``thread_metadata``), as in THREAD_CREATE and REST."""
+    info = thread.thread
+    assert info is not None
+    metadata: dict[str, Any] = {
+        "archived": info.archived,
+        "auto_archive_duration": info.auto_archive_duration,
+        "archive_timestamp": info.archive_timestamp or info.created_at,
+        "locked": info.locked,
+        "create_timestamp": info.created_at,
+    }
+    if thread.type == 12:
+        metadata["invitable"] = info.invitable
+    return {
+        "id": thread.id,
+        "type": thread.type,
+        "guild_id": thread.guild_id,
+        "parent_id": thread.parent_id,
+        "owner_id": info.owner_id,
+        "name": thread.name,
+        "last_message_id": thread.last_message_id,
+        "rate_limit_per_user": 0,
+        "message_count": info.message_count,
+        "member_count": min(len(info.member_ids), 50),
+        "total_message_sent": info.message_count,
+        "thread_metadata": metadata,
+        "applied_tags": list(info.applied_tags),
+        "flags": 0,
+    }
+
+
+def thread_member_payload(thread: Channel, user_id: str) -> dict[str, Any]:
+    assert thread.thread is not None
+    return {
+        "id": thread.id,
+        "user_id": user_id,
+        "join_timestamp": thread.thread.member_ids.get(user_id) or now_iso(),
         "flags": 0,
     }
 
@@ -153,7 +205,11 @@ def gateway_guild_payload(
                 {k: v for k, v in channel_payload(c).items() if k != "guild_id"}
                 for c in guild.channels.values()
             ],
-            "threads": [],
+            "threads": [
+                thread_payload(t)
+                for t in guild.threads.values()
+                if t.thread is not None and not t.thread.archived and t.type != 12
+            ],
             "members": [member_payload(bot_member)] if bot_member else [],
             "presences": [],
             "voice_states": [],

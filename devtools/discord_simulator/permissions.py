@@ -33,6 +33,9 @@ CHANGE_NICKNAME = 1 << 26
 MANAGE_NICKNAMES = 1 << 27
 MANAGE_ROLES = 1 << 28
 USE_APPLICATION_COMMANDS = 1 << 31
+MANAGE_THREADS = 1 << 34
+CREATE_PUBLIC_THREADS = 1 << 35
+CREATE_PRIVATE_THREADS = 1 << 36
 SEND_MESSAGES_IN_THREADS = 1 << 38
 MODERATE_MEMBERS = 1 << 40
 
@@ -52,11 +55,17 @@ EVERYONE_DEFAULT = (
     | CHANGE_NICKNAME
     | USE_APPLICATION_COMMANDS
     | SEND_MESSAGES_IN_THREADS
+    | CREATE_PUBLIC_THREADS
+    | CREATE_PRIVATE_THREADS
 )
 """What a new guild's @everyone role may do."""
 
 BOT_DEFAULT = VIEW_CHANNEL | SEND_MESSAGES | READ_MESSAGE_HISTORY | EMBED_LINKS | ATTACH_FILES | ADD_REACTIONS
-"""What a bot's own managed role grants when a test does not say otherwise (no moderation)."""
+"""What a bot's own managed role grants when a test does not say otherwise (no moderation).
+(@everyone's defaults add Send Messages in Threads and Create Public Threads, like Discord's.)"""
+
+THREADS = SEND_MESSAGES_IN_THREADS | CREATE_PUBLIC_THREADS | MANAGE_THREADS
+"""What answering in threads and forum posts asks for."""
 
 MODERATOR = MANAGE_MESSAGES | KICK_MEMBERS | BAN_MEMBERS | MODERATE_MEMBERS
 """The moderation bits, for tests that want a bot able to delete, kick, ban and time out."""

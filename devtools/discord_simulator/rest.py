@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from . import errors, rest_apps, rest_channels, rest_guilds
+from . import errors, rest_apps, rest_channels, rest_guilds, rest_threads
 from .actions import Backend
 from .payloads import application_payload, current_user_payload, user_payload
 from .permissions import member_permissions
@@ -44,7 +44,7 @@ def build_app(sim_backend: Backend) -> web.Application:
     app[BACKEND] = sim_backend
     app.router.add_get("/gateway", sim_backend.hub.handle)
     app.router.add_get("/gateway/", sim_backend.hub.handle)
-    for table in (routes, rest_channels.routes, rest_guilds.routes, rest_apps.routes):
+    for table in (routes, rest_channels.routes, rest_guilds.routes, rest_apps.routes, rest_threads.routes):
         app.add_routes(table)
     return app
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import errors
+from . import errors, threads
 from .messages import wire
 from .payloads import channel_payload, dm_channel_payload
 from .state import Application
@@ -24,8 +24,9 @@ def _check_channel_access(request: web.Request, app: Application, channel_id: st
         if dm.bot_id != app.bot.id:
             raise errors.missing_access()
         return
-    guild, _ = state.guild_channel(channel_id)
-    state.bot_member(guild, app)
+    guild, channel = state.guild_channel(channel_id)
+    if not threads.can_see(guild, state.bot_member(guild, app), channel):
+        raise errors.missing_access()
 
 
 @routes.get(CHANNEL)

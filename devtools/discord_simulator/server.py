@@ -30,10 +30,11 @@ from .interactions import LOADING, Options
 from .messages import build_message
 from .recorder import Call, Recorder
 from .rest import build_app
+from .sim_threads import ThreadsAPI
 from .state import Application, Guild, Member, OAuthCode, Role, SimState, User, now_iso
 
 
-class DiscordSimulator:
+class DiscordSimulator(ThreadsAPI):
     """A simulated Discord for one event loop: build a world (applications, guilds, members), act
     as members (messages, slash commands), steer the network (disconnects, injected failures) and
     observe what bots did (``messages``, ``calls``, ``audit_log``, ``wait_for_*``).

@@ -69,6 +69,30 @@ class Channel:
     type: int = 0
     topic: str | None = None
     last_message_id: str | None = None
+    parent_id: str | None = None  # a channel's category, a thread's channel
+    # Forum channels (type 15): the tags a post may carry, Discord's tag objects.
+    available_tags: list[dict[str, Any]] = field(default_factory=list)
+    thread: ThreadInfo | None = None  # set on threads (types 10, 11, 12) only
+
+
+@dataclass
+class ThreadInfo:
+    """What only a thread has: its starter, metadata (archived, locked), tags and members."""
+
+    owner_id: str
+    created_at: str
+    archived: bool = False
+    locked: bool = False
+    invitable: bool = True
+    auto_archive_duration: int = 1440
+    archive_timestamp: str = ""
+    applied_tags: list[str] = field(default_factory=list)
+    member_ids: dict[str, str] = field(default_factory=dict)  # user id -> join timestamp
+    message_count: int = 0
+
+
+THREAD_TYPES = (10, 11, 12)
+PUBLIC_THREAD, PRIVATE_THREAD, GUILD_FORUM, GUILD_CATEGORY = 11, 12, 15, 4
 
 
 @dataclass
@@ -98,6 +122,7 @@ class Guild:
     name: str
     owner_id: str
     channels: dict[str, Channel] = field(default_factory=dict)  # by name
+    threads: dict[str, Channel] = field(default_factory=dict)  # by id (names repeat)
     roles: dict[str, Role] = field(default_factory=dict)  # by id; @everyone's id is the guild's
     members: dict[str, Member] = field(default_factory=dict)  # by user id
     bans: dict[str, str | None] = field(default_factory=dict)  # user id -> reason
@@ -108,6 +133,10 @@ class Guild:
         return self.roles[self.id]
 
     def channel_by_id(self, channel_id: str) -> Channel | None:
+        """A channel or a thread of the guild."""
+        thread = self.threads.get(channel_id)
+        if thread is not None:
+            return thread
         return next((c for c in self.channels.values() if c.id == channel_id), None)
 
     def role_named(self, name: str) -> Role | None:
@@ -219,13 +248,16 @@ class SimState:
         self.guilds[guild.id] = guild
         return guild
 
-    def create_channel(self, guild: Guild, name: str, *, channel_type: int = 0) -> Channel:
+    def create_channel(
+        self, guild: Guild, name: str, *, channel_type: int = 0, parent_id: str | None = None
+    ) -> Channel:
         channel = Channel(
             id=self.snowflakes.next(),
             guild_id=guild.id,
             name=name,
             position=len(guild.channels),
             type=channel_type,
+            parent_id=parent_id,
         )
         guild.channels[name] = channel
         self.messages_by_channel[channel.id] = []

@@ -18,6 +18,7 @@ from integrations.discordbot.answers import claim_gateway_interaction, finish_in
 from integrations.discordbot.commands import ASK, ASK_COMMAND
 from integrations.discordbot.components import answer_click
 from integrations.discordbot.identify import IdentifyGate
+from integrations.discordbot.places import place_of, with_title
 from integrations.discordbot.ports import NO_MENTIONS, ClientPort, InteractionResponder, describe_http_error
 from knowledge.search import warm_index
 from moderation.safety import BotFacts, MemberFacts
@@ -93,12 +94,14 @@ class GuildmindBot(discord.AutoShardedClient):
         if self.pipeline.remembers(guild.id):
             self.pipeline.observe(guild.id, message.channel.id, _seen(message, me.id, author_is_bot, replied))
         mentions_bot = any(user.id == me.id for user in message.mentions)
+        place = place_of(message)
         if not self.pipeline.wants(
             guild.id,
             message.channel.id,
             author_is_bot=author_is_bot,
             mentions_bot=mentions_bot,
             author_id=message.author.id,
+            within=place.within,
         ):
             return
         facts = _facts(guild, message) if self.pipeline.moderates(guild.id) else None
@@ -109,7 +112,7 @@ class GuildmindBot(discord.AutoShardedClient):
             author_id=message.author.id,
             author_name=message.author.display_name,
             author_is_bot=author_is_bot,
-            content=message.content,
+            content=with_title(place, message.content),
             mentions_bot=mentions_bot,
             bot_user_id=me.id,
             bot_name=me.display_name,
@@ -120,6 +123,8 @@ class GuildmindBot(discord.AutoShardedClient):
             member_facts=facts[0] if facts else None,
             bot_facts=facts[1] if facts else None,
             **(_where(message) if facts else {}),
+            within=place.within,
+            in_thread=place.in_thread,
         )
         task = asyncio.create_task(self._process(inbound))
         self._tasks.add(task)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -28,41 +27,19 @@ from django.utils import timezone
 from accounts.actions import workspaces_of
 from accounts.models import Workspace
 from integrations.discordbot.models import BotApplication, DiscordServer, OAuthState
+from integrations.discordbot.permissions import (  # the install's permissions, re-exported
+    ACTION_PERMISSIONS as ACTION_PERMISSIONS,
+)
+from integrations.discordbot.permissions import ADMINISTRATOR as ADMINISTRATOR
+from integrations.discordbot.permissions import BASE_PERMISSIONS as BASE_PERMISSIONS
+from integrations.discordbot.permissions import MANAGE_MESSAGES as MANAGE_MESSAGES
+from integrations.discordbot.permissions import SEND_MESSAGES as SEND_MESSAGES
+from integrations.discordbot.permissions import permission_names as permission_names
+from integrations.discordbot.permissions import permissions_for as permissions_for
+from integrations.discordbot.permissions import server_permissions as server_permissions
 from moderation.models import ModerationEntry
 
 log = logging.getLogger(__name__)
-
-# Discord permission bits (https://discord.com/developers/docs/topics/permissions).
-KICK_MEMBERS = 1 << 1
-BAN_MEMBERS = 1 << 2
-ADMINISTRATOR = 1 << 3
-VIEW_CHANNEL = 1 << 10
-SEND_MESSAGES = 1 << 11
-MANAGE_MESSAGES = 1 << 13
-EMBED_LINKS = 1 << 14
-READ_MESSAGE_HISTORY = 1 << 16
-MODERATE_MEMBERS = 1 << 40
-
-PERMISSION_NAMES: dict[int, str] = {
-    VIEW_CHANNEL: "View Channels",
-    SEND_MESSAGES: "Send Messages",
-    READ_MESSAGE_HISTORY: "Read Message History",
-    EMBED_LINKS: "Embed Links",
-    MANAGE_MESSAGES: "Manage Messages",
-    MODERATE_MEMBERS: "Timeout Members",
-    KICK_MEMBERS: "Kick Members",
-    BAN_MEMBERS: "Ban Members",
-}
-# What answering needs in every server, whatever else is enabled.
-BASE_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | READ_MESSAGE_HISTORY | EMBED_LINKS
-# What each moderation action needs on top ("warn" only sends a message).
-ACTION_PERMISSIONS: dict[str, int] = {
-    "delete": MANAGE_MESSAGES,
-    "warn": 0,
-    "timeout": MODERATE_MEMBERS,
-    "kick": KICK_MEMBERS,
-    "ban": BAN_MEMBERS,
-}
 
 INSTALL_SCOPES = "bot applications.commands"
 GUILD_INSTALL = 0  # integration_type: installed to a server, not to a user
@@ -71,7 +48,7 @@ STATE_TTL = timedelta(minutes=10)
 # accurate message ("already used", "expired") rather than "not issued here".
 STATE_RETENTION = timedelta(days=1)
 HTTP_TIMEOUT_SECONDS = 10.0
-TEXT_CHANNEL_TYPES = {0, 5}  # text and announcement channels
+CHOOSABLE_TYPES = {0: "text", 5: "text", 15: "forum", 4: "category"}  # threads included
 
 # The per-server settings the dashboard edits; a server claimed by a new workspace starts
 # from their defaults so nothing of an earlier workspace carries over.
@@ -79,6 +56,7 @@ SETTINGS_FIELDS = [
     "response_mode",
     "smart_mode",
     "channel_awareness",
+    "thread_per_question",
     "channel_ids",
     "feedback_buttons",
     "moderation_enabled",
@@ -120,30 +98,7 @@ class InstalledGuild:
 class Channel:
     id: str
     name: str
-
-
-# --- permissions --------------------------------------------------------------------------
-
-
-def permissions_for(actions: Iterable[str]) -> int:
-    """The permission bits the bot needs to answer and to take ``actions`` (moderation
-    action names: delete, warn, timeout, kick, ban). Raises KeyError for an unknown action."""
-    bits = BASE_PERMISSIONS
-    for action in actions:
-        bits |= ACTION_PERMISSIONS[action]
-    return bits
-
-
-def server_permissions(server: DiscordServer) -> int:
-    """The permission bits ``server``'s current settings need."""
-    if not server.moderation_enabled:
-        return BASE_PERMISSIONS
-    return permissions_for(a for a in ACTION_PERMISSIONS if getattr(server, f"moderation_{a}"))
-
-
-def permission_names(bits: int) -> list[str]:
-    """Discord's names for the permissions in ``bits`` that we ever ask for, in a stable order."""
-    return [name for bit, name in PERMISSION_NAMES.items() if bits & bit]
+    kind: str = "text"  # or "forum", "category"
 
 
 # --- configuration ------------------------------------------------------------------------
@@ -309,11 +264,12 @@ def fetch_text_channels(server: DiscordServer) -> list[Channel]:
         raise DiscordRequestError("Discord's answer could not be read") from exc
     if not isinstance(rows, list):
         raise DiscordRequestError("Discord's answer was not a channel list")
-    channels = [
-        c for c in rows if isinstance(c, dict) and c.get("type") in TEXT_CHANNEL_TYPES and c.get("id")
-    ]
+    channels = [c for c in rows if isinstance(c, dict) and c.get("type") in CHOOSABLE_TYPES and c.get("id")]
     channels.sort(key=lambda c: (int(c.get("position") or 0), str(c["id"])))
-    return [Channel(id=str(c["id"]), name=str(c.get("name") or c["id"])) for c in channels]
+    kinds = [CHOOSABLE_TYPES[c["type"]] for c in channels]
+    return [
+        Channel(str(c["id"]), str(c.get("name") or c["id"]), k) for c, k in zip(channels, kinds, strict=True)
+    ]
 
 
 def _leave_guild(app: BotApplication, guild_id: str) -> str | None:

@@ -82,6 +82,8 @@ class DiscordServer(models.Model):
     channel_awareness = models.BooleanField(default=False)
     # 👍/👎 buttons under each AI answer.
     feedback_buttons = models.BooleanField(default=True)
+    # All-messages mode: answer each question in a thread started on it (text channels).
+    thread_per_question = models.BooleanField(default=False)
     # Channel ids the all-messages mode listens in; empty means every text channel.
     channel_ids = models.JSONField(default=list, blank=True)
 

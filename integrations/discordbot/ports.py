@@ -66,6 +66,15 @@ class ClientPort:
     async def send(self, channel_id: str, text: str, *, feedback: str = "") -> str:
         return await self._post(channel_id, text, feedback, allowed_mentions=NO_MENTIONS)
 
+    async def start_thread(self, channel_id: str, message_id: str, name: str) -> str:
+        try:
+            thread = await self.client.http.start_thread_with_message(
+                int(channel_id), int(message_id), name=name[:100], auto_archive_duration=1440
+            )
+        except discord.HTTPException as exc:
+            raise DiscordActionError(describe_http_error(exc), status=exc.status) from exc
+        return str(thread["id"])
+
     async def delete_message(self, channel_id: str, message_id: str) -> None:
         await self._act(self.client.http.delete_message(int(channel_id), int(message_id)))
 

@@ -31,6 +31,7 @@ def settings_of(row: DiscordServer) -> ServerSettings:
         response_mode=row.response_mode,
         smart_mode=row.smart_mode,
         channel_awareness=row.channel_awareness,
+        thread_per_question=row.thread_per_question,
         channel_ids=frozenset(int(c) for c in row.channel_ids or []),
         moderation=ModerationSettings.from_server(row),
         source=SOURCE,

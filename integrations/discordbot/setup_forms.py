@@ -67,6 +67,7 @@ class ServerSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
             "smart_mode": "Smart mode: answer only when the bot can help",
             "channel_awareness": "Channel awareness: read the recent conversation in the channel",
             "feedback_buttons": "Feedback buttons: 👍 / 👎 under each answer",
+            "thread_per_question": "Thread per question: answer in a thread started on the question",
             "moderation_enabled": "Moderate messages",
             "moderation_rules": "Rules",
             "moderation_delete": "Delete the message",
@@ -91,7 +92,7 @@ class ServerSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
             known = {c.id for c in channels}
             field = forms.MultipleChoiceField(
                 required=False,
-                choices=[(c.id, f"#{c.name}") for c in channels],
+                choices=[(c.id, _choice_label(c)) for c in channels],
                 widget=forms.CheckboxSelectMultiple,
                 initial=[c for c in saved if c in known],
             )
@@ -106,7 +107,7 @@ class ServerSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
                 "Copy Channel ID).",
             )
             self.stale_channel_ids = []
-        field.label = "Channels to listen in (none ticked: every text channel)"
+        field.label = "Channels to listen in, with their threads (none ticked: every channel)"
         self.fields["channels"] = field
         # A form posted without it (an older page, a script) keeps the default.
         self.fields["moderation_window_days"].required = False
@@ -200,9 +201,9 @@ class ServerSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
                 self.add_error("proactive_topic", "Say what the bot should post about.")
             channel = data.get("proactive_channel")
             if channel and self.channels is not None:
-                names = {c.name.lower() for c in self.channels}
-                if channel.lower() not in names:
-                    listed = ", ".join(f"#{c.name}" for c in self.channels[:10]) or "none"
+                texts = [c for c in self.channels if c.kind == "text"]
+                if channel.lower() not in {c.name.lower() for c in texts}:
+                    listed = ", ".join(f"#{c.name}" for c in texts[:10]) or "none"
                     self.add_error(
                         "proactive_channel",
                         f"This server has no text channel named #{channel} (its channels: {listed}). "
@@ -236,3 +237,12 @@ def _typed_ids(raw: str, mention: re.Pattern[str], kind: str) -> list[str]:
         if value not in ids:
             ids.append(value)
     return ids
+
+
+def _choice_label(channel: Channel) -> str:
+    """#support, #help (forum: its posts), Support (category: its channels and their threads)."""
+    if channel.kind == "forum":
+        return f"#{channel.name} (forum: its posts)"
+    if channel.kind == "category":
+        return f"{channel.name} (category: its channels)"
+    return f"#{channel.name}"

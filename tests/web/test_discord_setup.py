@@ -160,12 +160,14 @@ def disconnect_url(server: DiscordServer) -> str:
 # --- permissions --------------------------------------------------------------------------
 
 
-def test_answering_needs_view_send_history_and_embeds() -> None:
+def test_answering_needs_view_send_history_embeds_and_threads() -> None:
     assert permissions_for([]) == (
         discord_permissions.VIEW_CHANNEL
         | discord_permissions.SEND_MESSAGES
         | discord_permissions.READ_MESSAGE_HISTORY
         | discord_permissions.EMBED_LINKS
+        | discord_permissions.SEND_MESSAGES_IN_THREADS
+        | discord_permissions.CREATE_PUBLIC_THREADS
     )
 
 
