@@ -115,3 +115,8 @@ def record_channel_names(application_id: str, guild_id: str, names: dict[str, st
         if len(merged) > CHANNEL_NAMES_KEPT:
             merged = dict(list(merged.items())[-CHANNEL_NAMES_KEPT:])
         DiscordServer.objects.filter(pk=server.pk).update(channel_names=merged)
+
+
+def record_settings_saved(server: DiscordServer) -> None:
+    """The owner saved the server's settings (ticks "choose a mode" on the overview)."""
+    DiscordServer.objects.filter(pk=server.pk).update(settings_saved_at=timezone.now())

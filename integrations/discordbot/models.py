@@ -121,6 +121,8 @@ class DiscordServer(models.Model):
     # CHANNEL_CREATE/UPDATE, so the dashboard shows names. A deleted channel keeps its last
     # name (the log still refers to it).
     channel_names = models.JSONField(default=dict, blank=True)
+    # When the owner last saved this server's settings (the getting-started checklist).
+    settings_saved_at = models.DateTimeField(null=True, blank=True)
     facts_at = models.DateTimeField(null=True, blank=True)
     joined_at = models.DateTimeField(auto_now_add=True)
     left_at = models.DateTimeField(null=True, blank=True)
