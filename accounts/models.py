@@ -38,6 +38,8 @@ class Workspace(models.Model):
     # What the workspace may use and how many messages a month (usage/plans.py); assigned
     # by operators in the admin, there is no payment integration.
     plan = models.CharField(max_length=12, choices=Plan.choices, default=default_plan)
+    # When someone first asked the playground a question (the getting-started checklist).
+    playground_tried_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name

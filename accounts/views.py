@@ -1,4 +1,4 @@
-"""The dashboard: overview, knowledge base and playground.
+"""The dashboard: overview and playground (the knowledge pages are in ``knowledge_views``).
 
 Every view is login_required and looks objects up within ``get_workspace_for(request)``,
 so another workspace's source is simply not found (404). State changes are POST only
@@ -17,42 +17,32 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.actions import get_workspace_for
 from accounts.forms import (
-    FileSourceForm,
-    KnowledgeSearchForm,
     ModerationCheckForm,
     PlaygroundForm,
-    TextSourceForm,
-    UrlSourceForm,
 )
+from accounts.getting_started import checklist, record_playground_tried
+from accounts.knowledge_views import is_htmx
 from accounts.models import Workspace
+from accounts.passages import passage_summary, source_summary
 from accounts.playground import Consultation, ModerationPreview, consult, preview_moderation
-from assistant.providers.base import Passage, Turn
+from assistant.providers.base import Turn
 from conversations import analytics
 from integrations.discordbot.models import DiscordServer
-from knowledge import actions, search
-from knowledge.chunking import HEADING_SEPARATOR
-from knowledge.errors import KnowledgeError
 from knowledge.models import KnowledgeSource
-from knowledge.reembedding import embedding_status
 
 # How many messages (questions and answers together) the playground remembers; the
 # answering layer trims further to AI_HISTORY_TURNS.
 PLAYGROUND_MEMORY = 12
-CHUNKS_SHOWN = 100
-# How much of a passage the search box and the playground show.
-PASSAGE_PREVIEW_CHARS = 600
 DISCORD_SETUP_HINT = (
     "Set DISCORD_APPLICATION_ID, DISCORD_PUBLIC_KEY, DISCORD_BOT_TOKEN and DISCORD_CLIENT_SECRET "
     "in .env, then restart."
 )
-PENDING = (KnowledgeSource.Status.QUEUED, KnowledgeSource.Status.INDEXING)
 
 
 @login_required
@@ -70,211 +60,10 @@ def overview(request: HttpRequest) -> HttpResponse:
         "interactions_url": f"{settings.SITE_URL}/discord/webhook/",
         "servers": DiscordServer.objects.filter(workspace=workspace).order_by("name", "guild_id"),
         "figures": analytics.figures(workspace, timezone.now()),
+        "steps": (steps := checklist(workspace)),
+        "steps_done": sum(step.done for step in steps),
     }
     return render(request, "accounts/overview.html", context)
-
-
-# --- Knowledge ------------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def knowledge(request: HttpRequest) -> HttpResponse:
-    """The sources with their status, the three ways to add one, and the search box
-    (``?q=`` shows results here when htmx is not there to fetch them)."""
-    return _knowledge_page(request, get_workspace_for(request))
-
-
-@login_required
-@require_GET
-def knowledge_sources(request: HttpRequest) -> HttpResponse:
-    """The sources table alone: what the page polls while something is being indexed."""
-    workspace = get_workspace_for(request)
-    return render(request, "accounts/knowledge_sources.html", _sources_context(workspace))
-
-
-@login_required
-@require_GET
-def knowledge_search(request: HttpRequest) -> HttpResponse:
-    """What the bot would retrieve for a question (the fragment the search box swaps in)."""
-    workspace = get_workspace_for(request)
-    form = KnowledgeSearchForm(request.GET)
-    return render(request, "accounts/knowledge_search.html", _search_context(workspace, form))
-
-
-@login_required
-@require_POST
-def knowledge_add_text(request: HttpRequest) -> HttpResponse:
-    workspace = get_workspace_for(request)
-    form = TextSourceForm(request.POST)
-    if form.is_valid():
-        try:
-            source = actions.add_text_source(
-                workspace, title=form.cleaned_data["title"], text=form.cleaned_data["text"]
-            )
-        except KnowledgeError as error:
-            form.add_error("text", str(error))
-        else:
-            return _added(request, source)
-    return _knowledge_page(request, workspace, text_form=form, open_form="text")
-
-
-@login_required
-@require_POST
-def knowledge_add_file(request: HttpRequest) -> HttpResponse:
-    workspace = get_workspace_for(request)
-    form = FileSourceForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            source = actions.add_file_source(
-                workspace, upload=form.cleaned_data["file"], title=form.cleaned_data["title"]
-            )
-        except KnowledgeError as error:
-            form.add_error("file", str(error))
-        else:
-            return _added(request, source)
-    return _knowledge_page(request, workspace, file_form=form, open_form="file")
-
-
-@login_required
-@require_POST
-def knowledge_add_url(request: HttpRequest) -> HttpResponse:
-    workspace = get_workspace_for(request)
-    form = UrlSourceForm(request.POST)
-    if form.is_valid():
-        try:
-            source = actions.add_url_source(workspace, url=form.cleaned_data["url"], sitemap=form.is_sitemap)
-        except KnowledgeError as error:
-            form.add_error("url", str(error))
-        else:
-            return _added(request, source)
-    return _knowledge_page(request, workspace, url_form=form, open_form="url")
-
-
-@login_required
-def knowledge_source(request: HttpRequest, source_id: int) -> HttpResponse:
-    workspace = get_workspace_for(request)
-    source = get_object_or_404(KnowledgeSource, id=source_id, workspace=workspace)
-    chunks = list(source.chunks.order_by("ordinal")[:CHUNKS_SHOWN])
-    context = {
-        "workspace": workspace,
-        "source": source,
-        "chunks": chunks,
-        "chunks_shown": CHUNKS_SHOWN,
-        "pending": source.status in PENDING,
-    }
-    return render(request, "accounts/knowledge_source.html", context)
-
-
-@login_required
-@require_POST
-def knowledge_reindex(request: HttpRequest, source_id: int) -> HttpResponse:
-    workspace = get_workspace_for(request)
-    source = get_object_or_404(KnowledgeSource, id=source_id, workspace=workspace)
-    actions.reindex_source(source)
-    notice = f"“{source.title}” is queued for indexing again; its current passages keep answering until then."
-    back = reverse("knowledge_source", args=[source.id]) if _from_source_page(request) else None
-    return _changed(request, workspace, notice, back)
-
-
-@login_required
-@require_POST
-def knowledge_delete(request: HttpRequest, source_id: int) -> HttpResponse:
-    workspace = get_workspace_for(request)
-    source = get_object_or_404(KnowledgeSource, id=source_id, workspace=workspace)
-    title = source.title
-    actions.delete_source(source)
-    notice = f"Deleted “{title}”. The bot no longer answers from it."
-    # The source's own page is gone: back to the list from there too.
-    back = reverse("knowledge") if _from_source_page(request) else None
-    return _changed(request, workspace, notice, back)
-
-
-def _knowledge_page(
-    request: HttpRequest,
-    workspace: Workspace,
-    *,
-    text_form: TextSourceForm | None = None,
-    file_form: FileSourceForm | None = None,
-    url_form: UrlSourceForm | None = None,
-    open_form: str = "",
-) -> HttpResponse:
-    search_form = KnowledgeSearchForm(request.GET if "q" in request.GET else None)
-    context: dict[str, Any] = {
-        "workspace": workspace,
-        "text_form": text_form or TextSourceForm(),
-        "file_form": file_form or FileSourceForm(),
-        "url_form": url_form or UrlSourceForm(),
-        # Which "add" form to show opened: the one whose errors the owner must read.
-        "open_form": open_form,
-        "max_upload_bytes": settings.KNOWLEDGE_MAX_UPLOAD_BYTES,
-        **_sources_context(workspace),
-        **_search_context(workspace, search_form),
-    }
-    return render(request, "accounts/knowledge.html", context)
-
-
-def _sources_context(workspace: Workspace, notice: str = "") -> dict[str, Any]:
-    sources = list(KnowledgeSource.objects.filter(workspace=workspace))
-    embedding = embedding_status(workspace.id)
-    # Poll while sources index, and while the background re-embedding catches up.
-    pending = any(source.status in PENDING for source in sources) or (
-        embedding.enabled and embedding.pending > 0
-    )
-    return {
-        "workspace": workspace,
-        "sources": sources,
-        "pending": pending,
-        "notice": notice,
-        "embedding": embedding,
-    }
-
-
-def _search_context(workspace: Workspace, form: KnowledgeSearchForm) -> dict[str, Any]:
-    results: list[dict[str, Any]] | None = None
-    if form.is_bound and form.is_valid():
-        passages = search.search(workspace.id, form.cleaned_data["q"], k=settings.KNOWLEDGE_TOP_K)
-        results = [_passage_summary(passage) for passage in passages]
-    return {
-        "search_form": form,
-        "results": results,
-        "top_k": settings.KNOWLEDGE_TOP_K,
-        # An empty result may only mean the answer is still being indexed.
-        "indexing": results == [] and _has_pending(workspace),
-    }
-
-
-def _has_pending(workspace: Workspace) -> bool:
-    return KnowledgeSource.objects.filter(workspace=workspace, status__in=PENDING).exists()
-
-
-def _added(request: HttpRequest, source: KnowledgeSource) -> HttpResponse:
-    messages.success(
-        request, f"Added “{source.title}”. It is queued for indexing; its status below updates by itself."
-    )
-    # Redirect after POST, so a reload does not add it twice.
-    return redirect(reverse("knowledge") + "#sources")
-
-
-def _from_source_page(request: HttpRequest) -> bool:
-    return request.POST.get("from") == "source"
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _changed(request: HttpRequest, workspace: Workspace, notice: str, back: str | None) -> HttpResponse:
-    """The answer to a re-index or delete: the refreshed sources table for htmx on the list,
-    else the notice as a message and the page to go back to."""
-    if _is_htmx(request) and back is None:
-        return render(request, "accounts/knowledge_sources.html", _sources_context(workspace, notice))
-    messages.success(request, notice)
-    destination = back or reverse("knowledge")
-    if _is_htmx(request):
-        # htmx would swap a redirect's page into the button; make the browser go there.
-        return HttpResponse(status=204, headers={"HX-Redirect": destination})
-    return redirect(destination)
 
 
 # --- Playground -----------------------------------------------------------------------------
@@ -290,6 +79,7 @@ def playground(request: HttpRequest) -> HttpResponse:
         memory = _playground_memory(request, workspace)
         history = [Turn(role=turn["role"], text=turn["text"]) for turn in memory]
         consultation = consult(workspace, question, history)
+        record_playground_tried(workspace)
         memory.append({"role": "member", "text": question})
         memory.append(_remember_answer(consultation))
         _save_playground_memory(request, workspace, memory)
@@ -318,7 +108,7 @@ def playground_moderation(request: HttpRequest) -> HttpResponse:
         preview = preview_moderation(
             form.cleaned_data["message"], server=form.cleaned_data["server"], rules=form.cleaned_data["rules"]
         )
-    if _is_htmx(request):
+    if is_htmx(request):
         context = {"workspace": workspace, "moderation_form": form, "preview": preview}
         return render(request, "accounts/playground_moderation.html", context)
     return _playground_page(request, workspace, moderation_form=form, preview=preview)
@@ -338,6 +128,9 @@ def _playground_page(
         "conversation": _playground_memory(request, workspace),
         "moderation_form": moderation_form or ModerationCheckForm(workspace=workspace),
         "preview": preview,
+        "knowledge_empty": not KnowledgeSource.objects.filter(
+            workspace=workspace, status=KnowledgeSource.Status.READY
+        ).exists(),
     }
     return render(request, "accounts/playground.html", context)
 
@@ -351,38 +144,12 @@ def _remember_answer(consultation: Consultation) -> dict[str, Any]:
         "text": answer.text,
         "grounded": answer.grounded,
         "failed": answer.failed,
-        "sources": [_source_summary(p) for p in answer.sources],
-        "retrieved": [_passage_summary(p) for p in consultation.retrieved],
+        "sources": [source_summary(p) for p in answer.sources],
+        "retrieved": [passage_summary(p) for p in consultation.retrieved],
         "smart_reply": consultation.smart.reply,
         "smart_reason": consultation.smart.reason,
         "discord_text": answering.format_reply(answer),
     }
-
-
-def _source_summary(passage: Passage) -> dict[str, Any]:
-    return {
-        "title": passage.title,
-        "heading": _section_of(passage),
-        "url": passage.url,
-        "source_id": passage.source_id,
-    }
-
-
-def _passage_summary(passage: Passage) -> dict[str, Any]:
-    """A retrieved passage as the search box and the playground show it (session-safe)."""
-    text = passage.text.strip()
-    if len(text) > PASSAGE_PREVIEW_CHARS:
-        text = text[: PASSAGE_PREVIEW_CHARS - 1] + "…"
-    return {**_source_summary(passage), "text": text, "score": round(passage.score, 2)}
-
-
-def _section_of(passage: Passage) -> str:
-    """The passage's heading path without the document title it usually starts with."""
-    heading = passage.heading.strip()
-    prefix = passage.title + HEADING_SEPARATOR
-    if heading.startswith(prefix):
-        return heading[len(prefix) :]
-    return "" if heading == passage.title else heading
 
 
 def _memory_key(workspace: Workspace) -> str:

@@ -14,6 +14,7 @@ from huey.contrib.djhuey import db_task
 
 from conversations import delivery
 from conversations.models import Conversation, Message
+from integrations.discordbot.models import channel_label, channel_names
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,11 @@ def send_escalation_email(conversation_id: int, reason: str = "asked") -> None:
     link = settings.SITE_URL.rstrip("/") + reverse("conversation_detail", args=[conversation.pk])
     member = conversation.member_name or conversation.member_id
     where = conversation.place_name or conversation.place_id
+    channel = channel_label(
+        channel_names(conversation.workspace_id, conversation.place_id), conversation.channel_id
+    )
     body = (
-        f"{member} {_WHY.get(reason, _WHY['asked'])} in {where} (channel {conversation.channel_id}).\n\n"
+        f"{member} {_WHY.get(reason, _WHY['asked'])} in {where}, {channel}.\n\n"
         f"Their last message:\n> {last.text if last else '(none)'}\n\n"
         f"Take over the conversation: {link}\n\n"
         "The bot told them a team member has been notified, and keeps helping meanwhile."

@@ -34,7 +34,7 @@ from conversations.gaps import question_before
 from conversations.live import Filters, Panel
 from conversations.models import Conversation, Message
 from conversations.tasks import post_agent_message
-from integrations.discordbot.models import DiscordServer
+from integrations.discordbot.models import DiscordServer, channel_label, channel_names
 from usage.plans import plan_allows
 
 PER_PAGE = 50
@@ -60,10 +60,12 @@ class Row:
     state: str
     holder: str
     preview: Message | None
+    channel: str  # "#name", or "#<id>" when the name is unknown
 
 
 def _rows(conversations: list[Conversation], now: datetime) -> list[Row]:
     previews = live.last_messages([c.pk for c in conversations])
+    names = channel_names(conversations[0].workspace_id) if conversations else {}
     rows = []
     for conversation in conversations:
         state = conversation.shown_state(now)
@@ -74,6 +76,7 @@ def _rows(conversations: list[Conversation], now: datetime) -> list[Row]:
                 state,
                 live.display_name(holder) if holder is not None else "",
                 previews.get(conversation.pk),
+                channel_label(names, conversation.channel_id),
             )
         )
     return rows
@@ -93,6 +96,10 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
     if filters.server:
         channels = channels.filter(place_id=filters.server)
     channel_ids = channels.order_by("channel_id").values_list("channel_id", flat=True).distinct()
+    names = channel_names(workspace.pk, filters.server)
+    channel_options = sorted(
+        ((cid, channel_label(names, cid)) for cid in channel_ids[:CHANNELS_SHOWN]), key=lambda o: o[1]
+    )
     # Live updates on the first page only: later pages hold older conversations.
     watching = live_on and page.number == 1
     return render(
@@ -105,7 +112,7 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "filter_query": filters.query_string(),
             "servers": servers,
-            "channel_ids": list(channel_ids[:CHANNELS_SHOWN]),
+            "channel_options": channel_options,
             "states": [("ai", "AI"), ("human", "Human (taken over)"), ("escalated", "Needs attention")],
             "live": live_on,
             "locked_reason": locked_reason,
@@ -156,6 +163,7 @@ def _row_json(row: Row) -> dict[str, Any]:
         "member": conversation.member_name or conversation.member_id,
         "server": conversation.place_name or conversation.place_id,
         "channel": conversation.channel_id,
+        "channel_name": row.channel,
         "state": row.state,
         "held_by": row.holder,
         "messages": getattr(conversation, "message_count", None),
@@ -225,6 +233,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
         "locked_reason": locked_reason,
         "cursor": live.detail_cursor(conversation, request.user, now).encode() if live_on else "",
         "reply_max": REPLY_MAX,
+        "channel": channel_label(channel_names(workspace.pk, conversation.place_id), conversation.channel_id),
     }
     return render(request, "conversations/detail.html", context)
 

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from accounts.actions import get_workspace_for
-from integrations.discordbot.models import DiscordServer
+from integrations.discordbot.models import DiscordServer, channel_label
 from moderation.forms import MEMBER_FILTER_MAX, ModerationLogFilter
 from moderation.log import server_log
 from moderation.models import ModerationEntry
@@ -37,6 +37,9 @@ def moderation_log(request: HttpRequest, server_id: int) -> HttpResponse:
     action, member, notices = _valid_filters(form)
     entries = _filtered_entries(server, action=action, member=member)
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
+    names = server.channel_names or {}
+    for entry in page.object_list:
+        entry.channel_label = channel_label(names, entry.channel_id)  # type: ignore[attr-defined]
     filters = {key: value for key, value in (("action", action), ("member", member)) if value}
     context: dict[str, Any] = {
         "workspace": workspace,

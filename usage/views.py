@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -41,5 +42,6 @@ def plan_and_usage(request: HttpRequest) -> HttpResponse:
             "plans": all_plans(),
             "feature_names": list(FEATURE_NAMES.values()),
             "warning_percent": WARNING_PERCENT,
+            "default_plan": settings.DEFAULT_PLAN,
         },
     )

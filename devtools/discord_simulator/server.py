@@ -25,13 +25,14 @@ from . import interactions as flows
 from . import permissions as perms
 from .actions import Backend
 from .components import build_click
-from .gateway import GatewayEvent, GatewayHub
+from .gateway import GUILDS, GatewayEvent, GatewayHub
 from .interactions import LOADING, Options
 from .messages import build_message
+from .payloads import channel_payload
 from .recorder import Call, Recorder
 from .rest import build_app
 from .sim_threads import ThreadsAPI
-from .state import Application, Guild, Member, OAuthCode, Role, SimState, User, now_iso
+from .state import Application, Channel, Guild, Member, OAuthCode, Role, SimState, User, now_iso
 
 
 class DiscordSimulator(ThreadsAPI):
@@ -150,6 +151,20 @@ class DiscordSimulator(ThreadsAPI):
     def add_role(self, guild_id: str, name: str, permissions: int, position: int) -> Role:
         """A role at ``position`` (1 = just above @everyone); roles at or above it move up one."""
         return self.state.create_role(self.state.guild(guild_id), name, permissions, position)
+
+    def rename_channel(self, guild_id: str, channel_id: str, name: str) -> Channel:
+        """Renames a channel; connected bots get CHANNEL_UPDATE."""
+        guild = self.state.guild(guild_id)
+        channel = guild.channel_by_id(str(channel_id))
+        if channel is None:
+            raise KeyError(channel_id)
+        del guild.channels[channel.name]
+        channel.name = name
+        guild.channels[name] = channel
+        self.hub.dispatch(
+            guild.application_ids, guild.id, "CHANNEL_UPDATE", channel_payload(channel), intent=GUILDS
+        )
+        return channel
 
     def set_role_permissions(self, guild_id: str, role_id: str, permissions: int) -> None:
         self.state.guild(guild_id).roles[str(role_id)].permissions = permissions

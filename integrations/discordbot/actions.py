@@ -90,3 +90,33 @@ def record_server_facts(
     DiscordServer.objects.filter(guild_id=guild_id, application__application_id=application_id).update(
         bot_permissions=permissions, roles_above_bot=roles_above[:50], facts_at=timezone.now()
     )
+
+
+# A guild's names are capped so a server with a huge number of threads cannot grow one row
+# without bound; the newest names win.
+CHANNEL_NAMES_KEPT = 2000
+
+
+def record_channel_names(application_id: str, guild_id: str, names: dict[str, str]) -> None:
+    """Merge channel id -> name into the server's names (called by the gateway when it sees
+    a guild or a channel created or renamed; does not reload the gateway)."""
+    with transaction.atomic():
+        server = (
+            DiscordServer.objects.select_for_update()
+            .filter(guild_id=guild_id, application__application_id=application_id)
+            .only("pk", "channel_names")
+            .first()
+        )
+        if server is None:
+            return
+        merged = {**(server.channel_names or {}), **{str(k): str(v)[:100] for k, v in names.items()}}
+        if merged == server.channel_names:
+            return
+        if len(merged) > CHANNEL_NAMES_KEPT:
+            merged = dict(list(merged.items())[-CHANNEL_NAMES_KEPT:])
+        DiscordServer.objects.filter(pk=server.pk).update(channel_names=merged)
+
+
+def record_settings_saved(server: DiscordServer) -> None:
+    """The owner saved the server's settings (ticks "choose a mode" on the overview)."""
+    DiscordServer.objects.filter(pk=server.pk).update(settings_saved_at=timezone.now())

@@ -13,7 +13,12 @@ from discord.http import MultipartParameters
 from discord.webhook.async_ import async_context
 
 from guildmind.db import async_db
-from integrations.discordbot.actions import record_guild_joined, record_guild_left, record_server_facts
+from integrations.discordbot.actions import (
+    record_channel_names,
+    record_guild_joined,
+    record_guild_left,
+    record_server_facts,
+)
 from integrations.discordbot.answers import claim_gateway_interaction, finish_interaction
 from integrations.discordbot.commands import ASK, ASK_COMMAND
 from integrations.discordbot.components import answer_click
@@ -69,6 +74,7 @@ class GuildmindBot(discord.AutoShardedClient):
         self.last_seen_message_id = 0
         self._facts: dict[int, tuple[int, tuple[str, ...]]] = {}
         self.identify_gate = identify_gate
+        self._channel_names: dict[int, dict[str, str]] = {}
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         # The fleet's shared turns replace discord.py's per-process 5 s pause.
@@ -200,6 +206,7 @@ class GuildmindBot(discord.AutoShardedClient):
         )
         await async_db(self.pipeline.servers.refresh)()
         await self.record_facts(guild)
+        await self.record_channel_names(guild, [*guild.channels, *guild.threads])
         server = self.pipeline.servers.get(guild.id)
         if server is not None and server.workspace_id is not None:
             # Its knowledge index is built now, not when the first member asks.
@@ -222,6 +229,31 @@ class GuildmindBot(discord.AutoShardedClient):
         await async_db(record_server_facts)(
             self.guildmind_application_id, str(guild.id), permissions=facts[0], roles_above=list(above)
         )
+
+    async def record_channel_names(self, guild: discord.Guild, channels: list[Any]) -> None:
+        """Write the names of ``channels`` the dashboard does not know yet (or knows by an
+        older name), so conversations and the moderation log show names, not ids."""
+        known = self._channel_names.setdefault(guild.id, {})
+        fresh = {str(c.id): str(c.name) for c in channels if getattr(c, "name", None)}
+        changed = {k: v for k, v in fresh.items() if known.get(k) != v}
+        if not changed:
+            return
+        await async_db(record_channel_names)(self.guildmind_application_id, str(guild.id), changed)
+        known.update(changed)
+
+    async def on_guild_channel_create(self, channel: discord.abc.GuildChannel) -> None:
+        await self.record_channel_names(channel.guild, [channel])
+
+    async def on_guild_channel_update(
+        self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel
+    ) -> None:
+        await self.record_channel_names(after.guild, [after])
+
+    async def on_thread_create(self, thread: discord.Thread) -> None:
+        await self.record_channel_names(thread.guild, [thread])
+
+    async def on_thread_update(self, before: discord.Thread, after: discord.Thread) -> None:
+        await self.record_channel_names(after.guild, [after])
 
     async def record_all_facts(self) -> None:
         for guild in list(self.guilds):

@@ -121,6 +121,12 @@ class DiscordServer(models.Model):
     # (Discord's bit field) and the roles above its own, which it cannot moderate.
     bot_permissions = models.BigIntegerField(null=True, blank=True)
     roles_above_bot = models.JSONField(default=list, blank=True)
+    # Channel (and thread) id -> name, from the gateway's cache: written on GUILD_CREATE and
+    # CHANNEL_CREATE/UPDATE, so the dashboard shows names. A deleted channel keeps its last
+    # name (the log still refers to it).
+    channel_names = models.JSONField(default=dict, blank=True)
+    # When the owner last saved this server's settings (the getting-started checklist).
+    settings_saved_at = models.DateTimeField(null=True, blank=True)
     facts_at = models.DateTimeField(null=True, blank=True)
     joined_at = models.DateTimeField(auto_now_add=True)
     left_at = models.DateTimeField(null=True, blank=True)
@@ -128,6 +134,25 @@ class DiscordServer(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.guild_id
+
+
+# --- channels by name, for the dashboard and emails: the names the gateway last saw (see
+# ``actions.record_channel_names``), the id only where no name is known.
+def channel_names(workspace_id: int, guild_id: str = "") -> dict[str, str]:
+    """Channel id -> name over the workspace's servers (or one of them). Channel ids are
+    Discord snowflakes, unique across guilds, so one map serves every server."""
+    servers = DiscordServer.objects.filter(workspace_id=workspace_id)
+    if guild_id:
+        servers = servers.filter(guild_id=guild_id)
+    names: dict[str, str] = {}
+    for mapping in servers.values_list("channel_names", flat=True):
+        names.update(mapping or {})
+    return names
+
+
+def channel_label(names: dict[str, str], channel_id: str) -> str:
+    """``#name`` when the name is known, else ``#<id>``."""
+    return f"#{names.get(str(channel_id)) or channel_id}"
 
 
 class Interaction(models.Model):

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.actions import get_workspace_for
 from accounts.models import Workspace
-from integrations.discordbot.actions import ensure_shared_application
+from integrations.discordbot.actions import ensure_shared_application, record_settings_saved
 from integrations.discordbot.commands import sync_commands_for
 from integrations.discordbot.diagnostics import diagnose
 from integrations.discordbot.install import (
@@ -191,6 +191,7 @@ def server_settings(request: HttpRequest, server_id: int) -> HttpResponse:
     form = ServerSettingsForm(request.POST or None, instance=server, channels=channels)
     if request.method == "POST" and form.is_valid():
         form.save()
+        record_settings_saved(server)
         messages.success(request, f"Saved. The bot uses the new settings in “{server}” within seconds.")
         return redirect("discord_server_settings", server_id=server.id)
     context = {

@@ -85,7 +85,10 @@ def _ensure_admin(password: str | None) -> tuple[Any, str | None]:
 def _ensure_workspace(user: Any) -> Workspace:
     workspace = Workspace.objects.filter(name=DEMO_WORKSPACE).order_by("id").first()
     if workspace is None:
-        workspace = Workspace.objects.create(name=DEMO_WORKSPACE, ai_instructions=DEMO_INSTRUCTIONS)
+        # The demo is on the top plan, so every page shows its feature.
+        workspace = Workspace.objects.create(
+            name=DEMO_WORKSPACE, ai_instructions=DEMO_INSTRUCTIONS, plan=Workspace.Plan.PRO
+        )
     Membership.objects.get_or_create(user=user, workspace=workspace, defaults={"role": Membership.Role.OWNER})
     return workspace
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -187,6 +188,25 @@ def ensure_site_url(host: str, port: int, environ: MutableMapping[str, str]) -> 
     return environ["SITE_URL"]
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something already listens on ``host:port`` (the web child could not bind)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: a port left in TIME_WAIT by an earlier run is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def port_in_use_message(host: str, port: int, *, tries: int = 20) -> str:
+    """What to tell the operator when ``port`` is taken, naming the next free one."""
+    free = next((p for p in range(port + 1, port + 1 + tries) if not port_in_use(host, p)), port + 1)
+    return f"port {port} is in use; try ./run.sh --port {free}"
+
+
 class Command(BaseCommand):
     help = "Migrate, seed the demo and run the web, gateway and worker processes together."
 
@@ -197,6 +217,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         host: str = options["host"]
         port: int = options["port"]
+        if port_in_use(host, port):
+            self.stderr.write(port_in_use_message(host, port))
+            raise SystemExit(1)
         ensure_site_url(host, port, os.environ)
         call_command("migrate", interactive=False, verbosity=1)
         call_command("collectstatic", interactive=False, verbosity=0)
