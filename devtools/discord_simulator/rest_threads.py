@@ -53,7 +53,6 @@ async def start_thread_from_message(request: web.Request) -> web.Response:
         str(data.get("name") or ""),
         from_message=message,
         auto_archive_duration=_archive_duration(data),
-        bot_app=app,
     )
     return json_response(thread_payload(thread), 201)
 
@@ -79,7 +78,6 @@ async def start_thread_without_message(request: web.Request) -> web.Response:
         auto_archive_duration=_archive_duration(data),
         invitable=bool(data.get("invitable", True)),
         applied_tags=list(data.get("applied_tags") or []),
-        bot_app=app,
     )
     payload = thread_payload(thread)
     if parent.type == GUILD_FORUM and isinstance(starter, dict):

@@ -25,7 +25,6 @@ from .state import (
     GUILD_FORUM,
     PRIVATE_THREAD,
     PUBLIC_THREAD,
-    Application,
     Channel,
     Guild,
     Member,
@@ -107,12 +106,9 @@ def start_thread(
     auto_archive_duration: int = 1440,
     invitable: bool = True,
     applied_tags: list[str] | None = None,
-    bot_app: Application | None = None,
 ) -> Channel:
-    """Creates a thread in ``parent`` (on ``from_message`` when given) and announces it.
-
-    With ``bot_app`` the creator is that bot and Discord's permission rules apply.
-    """
+    """Creates a thread in ``parent`` (on ``from_message`` when given) as ``creator``, under
+    Discord's permission rules, and announces it."""
     creator_member = backend.state.member(guild, creator.id)
     _validate_start(guild, parent, creator_member, name, thread_type, from_message, auto_archive_duration)
     tags = [str(t) for t in applied_tags or []]
