@@ -9,6 +9,7 @@ is indexed.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import PurePath
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.db import transaction
 
 from accounts.models import Workspace
 from knowledge.addresses import check_url
-from knowledge.errors import KnowledgeError, SourceLimitError
+from knowledge.errors import DuplicateSourceError, KnowledgeError, SourceLimitError
 from knowledge.extract import SUPPORTED_FILE_EXTENSIONS, file_extension
 from knowledge.ingestion import bump_knowledge_version, check_allowance, clean_title, knowledge_used
 from knowledge.models import KnowledgeSource
@@ -41,6 +42,8 @@ def add_text_source(workspace: Workspace, *, title: str, text: str, enqueue: boo
             f"This text is {len(text):,} characters long; one entry may hold {limit:,}. "
             "Split it into several entries."
         )
+    content_hash = hashlib.sha256(text.encode()).hexdigest()
+    _refuse_duplicate(workspace, content_hash=content_hash)
     # Checked again when it is indexed; refusing now spares the owner a failed source.
     used = knowledge_used(workspace.pk)
     check_allowance(workspace.plan, chars=used.chars + len(text), chunks=used.chunks)
@@ -53,6 +56,7 @@ def add_text_source(workspace: Workspace, *, title: str, text: str, enqueue: boo
             title=title,
             text=text,
             size_bytes=len(text.encode()),
+            content_hash=content_hash,
         )
         if enqueue:
             ingest_on_commit(source.pk)
@@ -78,12 +82,18 @@ def add_file_source(
         raise KnowledgeError(f"This file is {_megabytes(size)}; the largest upload is {_megabytes(limit)}.")
     if size == 0:
         raise KnowledgeError("This file is empty.")
+    digest = hashlib.sha256()
+    for piece in upload.chunks():
+        digest.update(piece)
+    upload.seek(0)
+    _refuse_duplicate(workspace, content_hash=digest.hexdigest())
     with transaction.atomic():
         source = KnowledgeSource(
             workspace=workspace,
             kind=KnowledgeSource.Kind.FILE,
             title=clean_title(title) or clean_title(PurePath(name).stem) or name,
             size_bytes=size,
+            content_hash=digest.hexdigest(),
         )
         source.file.save(name, upload, save=False)
         source.save()
@@ -101,6 +111,7 @@ def add_url_source(
     loopback address (unless CRAWL_ALLOW_PRIVATE); the crawl checks every hop again.
     """
     url = check_url(url)
+    _refuse_duplicate(workspace, url=url)
     with transaction.atomic():
         source = KnowledgeSource.objects.create(
             workspace=workspace,
@@ -135,6 +146,23 @@ def delete_source(source: KnowledgeSource) -> None:
         bump_knowledge_version(workspace_id)
         if storage is not None and file_name:
             transaction.on_commit(lambda: storage.delete(file_name))
+
+
+def _refuse_duplicate(workspace: Workspace, *, content_hash: str = "", url: str = "") -> None:
+    """DuplicateSourceError when the workspace already has this content or this address:
+    the bot would only find the same passages twice."""
+    sources = KnowledgeSource.objects.filter(workspace=workspace)
+    existing = (
+        sources.filter(content_hash=content_hash).first() if content_hash else sources.filter(url=url).first()
+    )
+    if existing is None:
+        return
+    what = "this address" if url else "this content"
+    raise DuplicateSourceError(
+        f"You already added {what} as “{existing.title}” "
+        f"({existing.get_status_display().lower()}); re-index or delete that one instead.",
+        existing,
+    )
 
 
 def _megabytes(size: int) -> str:

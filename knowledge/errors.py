@@ -18,3 +18,12 @@ class SourceLimitError(KnowledgeError):
     The whole source fails with it: a sitemap does not skip past the page that hit a cap,
     because the cap is the source's, not the page's.
     """
+
+
+class DuplicateSourceError(KnowledgeError):
+    """The workspace already has this content (same text or file bytes) or this address;
+    ``existing`` is that source."""
+
+    def __init__(self, message: str, existing: object) -> None:
+        super().__init__(message)
+        self.existing = existing

@@ -25,6 +25,9 @@ class KnowledgeSource(models.Model):
     text = models.TextField(blank=True)
     file = models.FileField(upload_to="knowledge/%Y/%m/", blank=True)
     url = models.URLField(max_length=2000, blank=True)
+    # SHA-256 of a text's or a file's content, so the same content is flagged before it is
+    # added twice ("" for sources added before it was kept, and for web addresses).
+    content_hash = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     error = models.TextField(blank=True)
     size_bytes = models.PositiveBigIntegerField(default=0)

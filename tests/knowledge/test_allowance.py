@@ -86,7 +86,9 @@ def test_a_source_past_the_plan_chunks_fails_with_the_reason(workspace: Any) -> 
 def test_the_chunks_of_every_source_count_together(workspace: Any) -> None:
     _ingested(add_text_source(workspace, title="FAQ", text=_sections(2), enqueue=False))
 
-    second = _ingested(add_text_source(workspace, title="More", text=_sections(2), enqueue=False))
+    second = _ingested(
+        add_text_source(workspace, title="More", text=_sections(2) + "\n\nMore.", enqueue=False)
+    )
 
     assert (second.status, Chunk.objects.count()) == ("failed", 2)
 
