@@ -19,8 +19,17 @@ from conversations.models import Message
 from knowledge.actions import add_text_source
 from knowledge.errors import KnowledgeError
 from knowledge.ingestion import ingest_source
+from knowledge.models import KnowledgeSource
 
 MAX_IDS = 500
+
+
+def add_answer(workspace: Workspace, question: str, answer: str) -> KnowledgeSource:
+    """A knowledge entry of one question and its answer, indexed now (it is short), so the
+    bot answers from it at once. Raises KnowledgeError when it cannot be added."""
+    source = add_text_source(workspace, title=question, text=f"{question}\n\n{answer}", enqueue=False)
+    ingest_source(source.pk)
+    return source
 
 
 class GapAnswerForm(forms.Form):
@@ -50,11 +59,10 @@ def answer_gap(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         question, answer = form.cleaned_data["question"].strip(), form.cleaned_data["answer"].strip()
         try:
-            source = add_text_source(workspace, title=question, text=f"{question}\n\n{answer}", enqueue=False)
+            source = add_answer(workspace, question, answer)
         except KnowledgeError as error:
             form.add_error("answer", str(error))
         else:
-            ingest_source(source.pk)  # one short entry: indexed now, so the bot uses it at once
             close_gap(workspace.pk, form.cleaned_data["ids"])
             flash.success(
                 request, f"Added to the knowledge base: “{source.title}”. The bot answers it from now on."
@@ -87,11 +95,10 @@ def save_reply_as_knowledge(request: HttpRequest, conversation_id: int, message_
         return redirect("conversation_detail", conversation_id)
     question, answer = form.cleaned_data["question"].strip(), form.cleaned_data["answer"].strip()
     try:
-        source = add_text_source(workspace, title=question, text=f"{question}\n\n{answer}", enqueue=False)
+        source = add_answer(workspace, question, answer)
     except KnowledgeError as error:
         flash.error(request, str(error))
         return redirect("conversation_detail", conversation_id)
-    ingest_source(source.pk)  # one short entry: indexed now, so the bot uses it at once
     asked = question_before(reply)
     if asked is not None:
         close_gap(workspace.pk, [asked.pk])
