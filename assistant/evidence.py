@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 
+from assistant.answer_types import unsupplied
 from assistant.providers.base import Passage
 from assistant.text import GENERIC_WORDS, STOPWORDS, coverage, terms, weighted_terms, words
 
@@ -225,10 +226,15 @@ def word_coverage(question: str, query: str, passage: Passage) -> float:
 
 
 def knows(question: str, query: str, passages: list[Passage]) -> bool:
-    """True when the best passage answers the question (see the module docstring)."""
-    evidence = gather(question, query, passages)
-    if evidence is not None:
+    """True when the best passage answers the question (see the module docstring) and
+    holds the kind of answer it asks for (:mod:`assistant.answer_types`: "how long…" a
+    duration, "how often…" a frequency)."""
+    passage = answering(question, query, passages)
+    if passage is not None and passage.dense is not None:
+        evidence = evidence_of(question, query, passage)
         if evidence.lexical == 0 and evidence.dense < UNRELATED_BELOW:
+            return False
+        if unsupplied(question, f"{passage.heading}\n{passage.text}"):
             return False
         return evidence.probability() >= THRESHOLD
     scored = [p for p in passages if p.score > 0]

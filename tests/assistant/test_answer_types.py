@@ -1,0 +1,64 @@
+"""The kind of answer a question asks for, and the abstention when the passage has none."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import evidence
+from assistant.answer_types import asked_for, unsupplied
+from assistant.providers.base import Passage
+
+SWAPS = Passage(
+    text="Our swap crews replace e-bike batteries on the street every night, so you never charge a bike.",
+    title="E-bike battery and range",
+    heading="Battery swaps",
+    score=0.7,
+    source_id=3,
+    chunk_id=30,
+    dense=0.6,
+    lexical=1.0,
+    margin=0.3,
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("How long does a battery swap take?", ("duration",)),
+        ("how often are backups taken", ("frequency",)),
+        ("What is the fine for riding on the pavement?", ("money",)),
+        ("How much does the 4 GB plan cost?", ("money",)),
+        ("How much RAM does the starter plan have?", ("quantity",)),
+        ("How many player slots do I get?", ("quantity",)),
+        ("how fast do the e-bikes go", ("measure",)),
+        ("Can I change my username?", ()),
+        ("What payment methods do you take?", ()),
+    ],
+)
+def test_the_kind_of_answer_asked_for(question: str, kinds: tuple[str, ...]) -> None:
+    assert asked_for(question) == kinds
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "missing"),
+    [
+        ("How long does a swap take?", "A swap takes about ten minutes.", ()),
+        ("How long does a swap take?", "Swaps happen every night.", ("duration",)),
+        ("How often are bikes serviced?", "Every bike is serviced by our mechanics.", ("frequency",)),
+        ("How often are bikes serviced?", "Bikes are serviced every 3 months.", ()),
+        ("How often are backups made?", "Backups run daily at 04:00.", ()),
+        ("How much does the Day Pass cost?", "The Day Pass costs €6.", ()),
+        ("How much does the Day Pass cost?", "Students pay 40% less.", ("money",)),
+        ("How much does a test server cost?", "Test servers are free for 48 hours.", ()),
+        ("How many slots do I get?", "Every plan has unlimited player slots.", ()),
+        ("How many slots do I get?", "Slots depend on your plan.", ("quantity",)),
+    ],
+)
+def test_what_a_passage_supplies(question: str, text: str, missing: tuple[str, ...]) -> None:
+    assert unsupplied(question, text) == missing
+
+
+def test_a_passage_without_the_kind_of_answer_asked_for_is_declined() -> None:
+    # Every word the question names is on the page; how long a swap takes is not.
+    assert evidence.knows("When do the swap crews replace the batteries?", "", [SWAPS])
+    assert not evidence.knows("How long does a battery swap take?", "", [SWAPS])
