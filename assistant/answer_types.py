@@ -52,7 +52,7 @@ _KINDS: tuple[tuple[str, str, str], ...] = (
         r"|\bwhat(?:'s| is| are| does| do| will)?(?: [\w-]+){0,3} "
         r"(?:cost|costs|price|prices|fee|fees|fine|fines)\b"
         r"|\b(?:price|cost) of\b",
-        rf"{_CURRENCY}|\bfree\b|\bno (?:charge|cost|fee)\b|\bnothing\b|\bincluded\b",
+        rf"{_CURRENCY}|\bfree\b|\bno (?:charge|cost|fee)\b|\bnothing\b|\bincluded\b|\bsame (?:price|as)\b",
     ),
     ("quantity", r"\bhow (?:many|much)\b", rf"{_NUMBER}|{_CURRENCY}|{_UNLIMITED}|\bnothing\b|\bfree\b"),
     (

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from assistant import cues, escalation, evidence
+from assistant.answer_types import asked_for, unsupplied
 from assistant.detectors import moderate_by_rules
 from assistant.prompts import I_DONT_KNOW
 from assistant.providers.base import (
@@ -54,7 +55,8 @@ NEAR_DUPLICATE = 0.6
 RETOLD_SHARE = 0.8
 
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
-_ASKS_FOR_AMOUNT = re.compile(r"\bhow (?:long|much|many|soon|often)\b|\bwhen\b|\bwhat time\b")
+# Beyond :mod:`assistant.answer_types`: a question after a time, which a digit gives.
+_ASKS_FOR_TIME = re.compile(r"\bwhen\b|\bwhat time\b")
 
 
 class LocalProvider:
@@ -174,13 +176,15 @@ def _passage_answer(request: AnswerRequest, passage: Passage, *, with_heading: b
 
 def _best_units(request: AnswerRequest, units: list[Sentence]) -> list[Sentence]:
     weights = _query_weights(request)
-    wants_amount = bool(_ASKS_FOR_AMOUNT.search(normalize(request.question)))
+    kinds = asked_for(request.question)
+    wants_time = not kinds and bool(_ASKS_FOR_TIME.search(normalize(request.question)))
     similarity = _similarities(request.query or request.question, [u.text for u in units])
     scored = []
     for unit, cosine in zip(units, similarity, strict=True):
         found = terms(unit.text)
         score = sum(weight for term, weight in weights.items() if term in found) + SEMANTIC_WEIGHT * cosine
-        if wants_amount and has_digit(unit.text):
+        # A sentence holding the kind of answer asked for ("every night" for "how often").
+        if (kinds and not unsupplied(request.question, unit.text)) or (wants_time and has_digit(unit.text)):
             score += NUMBER_BONUS
         scored.append((score, unit))
     best = max(score for score, _ in scored)
