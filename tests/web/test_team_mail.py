@@ -62,9 +62,7 @@ def test_with_a_mail_server_there_is_no_warning_but_the_link_is_still_there(
     assert mail_unsent_reason() == ""
 
 
-def test_a_plain_member_sees_no_invitation_links(
-    alice: User, workspace: Workspace, file_mail: Path
-) -> None:
+def test_a_plain_member_sees_no_invitation_links(alice: User, workspace: Workspace, file_mail: Path) -> None:
     from accounts.models import Membership
 
     invitation = invite_member(workspace, "carol@example.org", invited_by=alice)
