@@ -221,12 +221,12 @@ def is_htmx(request: HttpRequest) -> bool:
 def _changed(request: HttpRequest, workspace: Workspace, notice: str, back: str | None) -> HttpResponse:
     """The answer to a re-index or delete: the refreshed sources table for htmx on the list,
     else the notice as a message and the page to go back to."""
+    query = list_query(request)
     if is_htmx(request) and back is None:
-        # The table the browser shows, with its filters and page (from HX-Current-URL).
-        context = _sources_context(workspace, list_query(request), notice)
-        return render(request, "accounts/knowledge_sources.html", context)
+        # The table the browser shows, with its filters and page.
+        return render(request, "accounts/knowledge_sources.html", _sources_context(workspace, query, notice))
     messages.success(request, notice)
-    destination = back or reverse("knowledge")
+    destination = back or reverse("knowledge") + (f"?{query.urlencode()}#sources" if query else "")
     if is_htmx(request):
         # htmx would swap a redirect's page into the button; make the browser go there.
         return HttpResponse(status=204, headers={"HX-Redirect": destination})

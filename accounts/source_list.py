@@ -5,7 +5,7 @@ filters kept across pages (and across the table's polling and its row actions)."
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.paginator import Page, Paginator
@@ -61,12 +61,11 @@ def sources_matching(workspace: Workspace, filters: dict[str, str]) -> QuerySet[
 
 
 def list_query(request: HttpRequest) -> QueryDict:
-    """The list's filters and page from the request, or, for an htmx row action (a POST
-    without them), from the page the browser shows (htmx's ``HX-Current-URL``)."""
+    """The list's filters and page: from the query string, or, for a row action (a POST),
+    from its ``list`` field, which carries the query of the table it was pressed in."""
     if request.method == "GET":
         return request.GET
-    current = request.headers.get("HX-Current-URL", "")
-    return QueryDict(urlsplit(current).query) if current else QueryDict()
+    return QueryDict(str(request.POST.get("list", ""))[:500])
 
 
 def sources_page(workspace: Workspace, query: QueryDict) -> dict[str, Any]:

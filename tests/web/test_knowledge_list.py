@@ -123,12 +123,26 @@ def test_an_htmx_delete_answers_with_the_filtered_table_the_browser_shows(
     gone = source(workspace, "Broken one", "failed")
     source(workspace, "Broken two", "failed")
     source(workspace, "Indexed", "ready")
-    shown = "http://testserver" + reverse("knowledge") + "?status=failed"
+    page = alice_client.get(reverse("knowledge"), {"status": "failed"}).content.decode()
+    assert page.count('<input type="hidden" name="list" value="status=failed">') == 4  # re-index and delete on 2 rows
     response = alice_client.post(
-        reverse("knowledge_delete", args=[gone.id]), headers={"HX-Request": "true", "HX-Current-URL": shown}
+        reverse("knowledge_delete", args=[gone.id]), {"list": "status=failed"}, headers={"HX-Request": "true"}
     )
     assert [s.title for s in response.context["sources"]] == ["Broken two"]
     assert "Deleted “Broken one”." in response.content.decode()
+
+
+def test_a_row_action_without_javascript_goes_back_to_the_filtered_page(
+    alice_client: Client, workspace: Any
+) -> None:
+    gone = source(workspace, "Broken one", "failed")
+    response = alice_client.post(
+        reverse("knowledge_delete", args=[gone.id]), {"list": "status=failed&page=2"}
+    )
+    assert response["Location"] == reverse("knowledge") + "?status=failed&page=2#sources"
+    plain = source(workspace, "Broken two", "failed")
+    response = alice_client.post(reverse("knowledge_reindex", args=[plain.id]))
+    assert response["Location"] == reverse("knowledge")
 
 
 def test_the_filters_show_only_once_there_are_sources(alice_client: Client, workspace: Any) -> None:
