@@ -124,7 +124,8 @@ def test_an_htmx_delete_answers_with_the_filtered_table_the_browser_shows(
     source(workspace, "Broken two", "failed")
     source(workspace, "Indexed", "ready")
     page = alice_client.get(reverse("knowledge"), {"status": "failed"}).content.decode()
-    assert page.count('<input type="hidden" name="list" value="status=failed">') == 4  # re-index and delete on 2 rows
+    # Re-index and delete, on each of the 2 rows.
+    assert page.count('<input type="hidden" name="list" value="status=failed">') == 4
     response = alice_client.post(
         reverse("knowledge_delete", args=[gone.id]), {"list": "status=failed"}, headers={"HX-Request": "true"}
     )
