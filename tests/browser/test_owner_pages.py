@@ -44,7 +44,7 @@ def test_an_owner_finds_filters_and_pages_through_sources(
     page.get_by_label("Status").select_option("ready")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url("**/knowledge/?find=guide&status=ready#sources")
-    assert page.get_by_text("30 of 31 sources match; showing 1–25.").is_visible()
+    assert page.get_by_text("30 of 31 sources match; showing 1\N{EN DASH}25.").is_visible()
     page.get_by_role("link", name="Older →").click()
     page.wait_for_url("**/knowledge/?find=guide&status=ready&page=2#sources")
     assert [t.strip() for t in page.locator("#sources tbody tr td:first-child a").all_inner_texts()] == [
