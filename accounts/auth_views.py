@@ -46,6 +46,7 @@ from accounts.team import (
     find_invitation,
     invite_member,
     is_owner,
+    mail_unsent_reason,
     pending_invitations,
     remove_member,
     revoke_invitation,
@@ -197,7 +198,14 @@ def team_invite(request: HttpRequest) -> HttpResponse:
     invitation = invite_member(workspace, form.cleaned_data["email"], invited_by=user)
     accept_url = request.build_absolute_uri(reverse("invite_accept", args=[invitation.token]))
     inviter_name = getattr(user, "get_full_name", lambda: "")() or user.get_username()
-    if send_invitation(invitation, accept_url=accept_url, inviter_name=inviter_name):
+    sent = send_invitation(invitation, accept_url=accept_url, inviter_name=inviter_name)
+    if sent and mail_unsent_reason():
+        messages.warning(
+            request,
+            f"Invitation for {invitation.email} saved, but no mail server is configured, so nobody "
+            "emails it: copy its link below and send it to them yourself.",
+        )
+    elif sent:
         messages.success(
             request,
             f"Invitation sent to {invitation.email}. The link in it works for "
@@ -301,7 +309,12 @@ def _render_team(request: HttpRequest, workspace: Workspace, form: InviteForm) -
         "is_owner": owner,
         "owner_count": sum(1 for m in members if m.role == Membership.Role.OWNER),
         "invite_form": form,
-        "invitations": pending_invitations(workspace) if owner else [],
+        # Each pending invitation with the link to copy (the owner may send it themselves).
+        "invitations": [
+            (invitation, request.build_absolute_uri(reverse("invite_accept", args=[invitation.token])))
+            for invitation in (pending_invitations(workspace) if owner else [])
+        ],
+        "mail_unsent": mail_unsent_reason(),
         "lifetime_days": INVITATION_LIFETIME.days,
     }
     return render(request, "accounts/team.html", context)

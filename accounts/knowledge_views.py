@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -23,29 +23,31 @@ from accounts.actions import get_workspace_for
 from accounts.forms import FileSourceForm, KnowledgeSearchForm, TextSourceForm, UrlSourceForm
 from accounts.models import Workspace
 from accounts.passages import passage_summary
+from accounts.source_list import list_query, passages_page, sources_page
 from knowledge import actions, search
 from knowledge.errors import KnowledgeError
 from knowledge.models import KnowledgeSource
 from knowledge.reembedding import embedding_status
 
-CHUNKS_SHOWN = 100
 PENDING = (KnowledgeSource.Status.QUEUED, KnowledgeSource.Status.INDEXING)
 
 
 @login_required
 @require_GET
 def knowledge(request: HttpRequest) -> HttpResponse:
-    """The sources with their status, the three ways to add one, and the search box
-    (``?q=`` shows results here when htmx is not there to fetch them)."""
+    """The sources with their status (``?find=`` words, ``?status=``, ``?page=``), the
+    three ways to add one, and the search box (``?q=`` shows results here when htmx is
+    not there to fetch them)."""
     return _knowledge_page(request, get_workspace_for(request))
 
 
 @login_required
 @require_GET
 def knowledge_sources(request: HttpRequest) -> HttpResponse:
-    """The sources table alone: what the page polls while something is being indexed."""
+    """The sources table alone (the page of it the filters give): what the page polls while
+    something is being indexed."""
     workspace = get_workspace_for(request)
-    return render(request, "accounts/knowledge_sources.html", _sources_context(workspace))
+    return render(request, "accounts/knowledge_sources.html", _sources_context(workspace, request.GET))
 
 
 @login_required
@@ -110,12 +112,11 @@ def knowledge_add_url(request: HttpRequest) -> HttpResponse:
 def knowledge_source(request: HttpRequest, source_id: int) -> HttpResponse:
     workspace = get_workspace_for(request)
     source = get_object_or_404(KnowledgeSource, id=source_id, workspace=workspace)
-    chunks = list(source.chunks.order_by("ordinal")[:CHUNKS_SHOWN])
+    chunks = passages_page(source, request.GET.get("page"))
     context = {
         "workspace": workspace,
         "source": source,
         "chunks": chunks,
-        "chunks_shown": CHUNKS_SHOWN,
         "pending": source.status in PENDING,
     }
     return render(request, "accounts/knowledge_source.html", context)
@@ -163,22 +164,20 @@ def _knowledge_page(
         # Which "add" form to show opened: the one whose errors the owner must read.
         "open_form": open_form,
         "max_upload_bytes": settings.KNOWLEDGE_MAX_UPLOAD_BYTES,
-        **_sources_context(workspace),
+        **_sources_context(workspace, request.GET),
         **_search_context(workspace, search_form),
     }
     return render(request, "accounts/knowledge.html", context)
 
 
-def _sources_context(workspace: Workspace, notice: str = "") -> dict[str, Any]:
-    sources = list(KnowledgeSource.objects.filter(workspace=workspace))
+def _sources_context(workspace: Workspace, query: QueryDict, notice: str = "") -> dict[str, Any]:
     embedding = embedding_status(workspace.id)
     # Poll while sources index, and while the background re-embedding catches up.
-    pending = any(source.status in PENDING for source in sources) or (
-        embedding.enabled and embedding.pending > 0
-    )
+    pending = _has_pending(workspace) or (embedding.enabled and embedding.pending > 0)
     return {
         "workspace": workspace,
-        "sources": sources,
+        "source_total": KnowledgeSource.objects.filter(workspace=workspace).count(),
+        **sources_page(workspace, query),
         "pending": pending,
         "notice": notice,
         "embedding": embedding,
@@ -222,10 +221,12 @@ def is_htmx(request: HttpRequest) -> bool:
 def _changed(request: HttpRequest, workspace: Workspace, notice: str, back: str | None) -> HttpResponse:
     """The answer to a re-index or delete: the refreshed sources table for htmx on the list,
     else the notice as a message and the page to go back to."""
+    query = list_query(request)
     if is_htmx(request) and back is None:
-        return render(request, "accounts/knowledge_sources.html", _sources_context(workspace, notice))
+        # The table the browser shows, with its filters and page.
+        return render(request, "accounts/knowledge_sources.html", _sources_context(workspace, query, notice))
     messages.success(request, notice)
-    destination = back or reverse("knowledge")
+    destination = back or reverse("knowledge") + (f"?{query.urlencode()}#sources" if query else "")
     if is_htmx(request):
         # htmx would swap a redirect's page into the button; make the browser go there.
         return HttpResponse(status=204, headers={"HX-Redirect": destination})

@@ -78,6 +78,23 @@ def send_invitation(invitation: Invitation, *, accept_url: str, inviter_name: st
     return True
 
 
+def mail_unsent_reason() -> str:
+    """Why invitation emails reach nobody, in plain words ("" when a mail server is set).
+
+    Embedded mode writes mail as files (``EMAIL_FILE_PATH``, ``var/mail`` by default) and
+    the console backend prints it: either way an invitee gets nothing unless the owner
+    hands them the link."""
+    backend = str(settings.EMAIL_BACKEND)
+    if backend.endswith("filebased.EmailBackend"):
+        return (
+            "No mail server is configured (EMAIL_HOST is not set), so invitations are written as "
+            f"files in {settings.EMAIL_FILE_PATH} on this machine, not emailed."
+        )
+    if backend.endswith("console.EmailBackend"):
+        return "No mail server is configured: invitations are printed in the server's log, not emailed."
+    return ""
+
+
 def pending_invitations(workspace: Workspace) -> list[Invitation]:
     """Invitations not yet accepted and not yet expired, newest first."""
     cutoff = timezone.now() - INVITATION_LIFETIME

@@ -50,7 +50,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     workspace = get_workspace_for(request)
     sources = KnowledgeSource.objects.filter(workspace=workspace)
     counts = {row["status"]: row["n"] for row in sources.values("status").annotate(n=Count("id"))}
-    statuses = [(label, counts.get(value, 0)) for value, label in KnowledgeSource.Status.choices]
+    # (status, label, count): each count links to the knowledge list filtered by it.
+    statuses = [(value, label, counts.get(value, 0)) for value, label in KnowledgeSource.Status.choices]
     context = {
         "workspace": workspace,
         "source_total": sum(counts.values()),

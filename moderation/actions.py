@@ -151,7 +151,8 @@ async def _moderate(
     if settings.dry_run:
         for step in steps:
             missing = missing_permission(bot, step)
-            await log(step, DRY_RUN, f"would fail: {missing}" if missing else "")
+            # A dry run also tells the owner what the bot could not have done for real.
+            await log(step, DRY_RUN, f"would have failed: {missing}" if missing else "")
         return ModerationResult(action, DRY_RUN)
     outcomes = {step: await _execute(step, message, verdict, decision, bot, port, log) for step in steps}
     return ModerationResult(action, outcomes[action], deleted=outcomes.get("delete") == DONE)

@@ -30,7 +30,8 @@ PERMISSION_NAMES: dict[int, str] = {
     CREATE_PUBLIC_THREADS: "Create Public Threads",
     MANAGE_THREADS: "Manage Threads",
     MANAGE_MESSAGES: "Manage Messages",
-    MODERATE_MEMBERS: "Timeout Members",
+    # Discord's API name; its role settings label the same permission "Timeout Members".
+    MODERATE_MEMBERS: "Moderate Members",
     KICK_MEMBERS: "Kick Members",
     BAN_MEMBERS: "Ban Members",
 }
@@ -68,3 +69,27 @@ def server_permissions(server: DiscordServer) -> int:
 def permission_names(bits: int) -> list[str]:
     """Discord's names for the permissions in ``bits`` that we ever ask for, in a stable order."""
     return [name for bit, name in PERMISSION_NAMES.items() if bits & bit]
+
+
+def lacking_for_actions(server: DiscordServer) -> dict[str, str]:
+    """Moderation action -> Discord's name of the permission the bot lacks for it in
+    ``server``, from what the gateway last recorded (``bot_permissions``); every action,
+    enabled or not. Empty when the gateway has not reported yet, or the bot is an
+    administrator there (it may then do anything)."""
+    granted = server.bot_permissions
+    if granted is None or granted & ADMINISTRATOR:
+        return {}
+    return {
+        action: PERMISSION_NAMES[bit]
+        for action, bit in ACTION_PERMISSIONS.items()
+        if bit and not granted & bit
+    }
+
+
+def enabled_but_lacking(server: DiscordServer) -> list[tuple[str, str]]:
+    """(action, permission name) for each moderation action ``server`` has switched on
+    (with moderation on) that the bot lacks the permission for: these would fail."""
+    if not server.moderation_enabled:
+        return []
+    lacking = lacking_for_actions(server)
+    return [(a, name) for a, name in lacking.items() if getattr(server, f"moderation_{a}")]

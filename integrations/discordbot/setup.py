@@ -41,6 +41,7 @@ from integrations.discordbot.install import (
     start_install,
 )
 from integrations.discordbot.models import DiscordServer
+from integrations.discordbot.permissions import enabled_but_lacking, lacking_for_actions
 from integrations.discordbot.setup_forms import InstallForm, ServerSettingsForm
 from moderation.rules import describe_rules
 from usage.plans import plan_allows
@@ -176,6 +177,18 @@ def _warn_missing_permissions(request: HttpRequest, *, asked: int, granted: str 
         )
 
 
+def _warn_lacking_permissions(request: HttpRequest, server: DiscordServer) -> None:
+    failing = enabled_but_lacking(server)
+    if failing:
+        names = ", ".join(f"“{name}”" for _, name in failing)
+        messages.warning(
+            request,
+            f"The bot lacks Discord's {names} permission{'s' if len(failing) > 1 else ''} in “{server}”, "
+            "so those actions will fail: give the bot's role the permission in Discord "
+            "(Server Settings → Roles), or turn the action off.",
+        )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def server_settings(request: HttpRequest, server_id: int) -> HttpResponse:
@@ -193,6 +206,7 @@ def server_settings(request: HttpRequest, server_id: int) -> HttpResponse:
         form.save()
         record_settings_saved(server)
         messages.success(request, f"Saved. The bot uses the new settings in “{server}” within seconds.")
+        _warn_lacking_permissions(request, server)
         return redirect("discord_server_settings", server_id=server.id)
     context = {
         "workspace": workspace,
@@ -200,6 +214,9 @@ def server_settings(request: HttpRequest, server_id: int) -> HttpResponse:
         "form": form,
         "channels_error": channels_error,
         "needed_permissions": permission_names(server_permissions(server)),
+        # Beside each action: the permission the bot lacks for it (as the gateway saw it).
+        "lacking": lacking_for_actions(server),
+        "failing": enabled_but_lacking(server),
         "rules_view": describe_rules(
             server.moderation_rules,
             window_days=server.moderation_window_days,

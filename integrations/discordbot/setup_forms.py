@@ -23,7 +23,7 @@ WINDOW_MAX_DAYS = 365
 
 MODERATION_ACTION_CHOICES = [
     ("delete", "Delete messages (Manage Messages)"),
-    ("timeout", "Time out members (Timeout Members)"),
+    ("timeout", "Time out members (Moderate Members)"),
     ("kick", "Kick members (Kick Members)"),
     ("ban", "Ban members (Ban Members)"),
 ]

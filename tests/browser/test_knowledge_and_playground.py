@@ -40,7 +40,7 @@ def test_an_owner_adds_searches_and_deletes_knowledge(page: Any, alice: Any, wor
     row.locator(".status-ready").wait_for()
     assert row.locator('td[data-label="Chunks"]').inner_text() == "1"
 
-    page.get_by_role("searchbox").fill("How long do refunds take?")
+    page.get_by_role("searchbox", name="Question").fill("How long do refunds take?")
     page.get_by_role("button", name="Search").click()
     page.locator("#search-results .passage", has_text="five business days").wait_for()
     assert "q=" not in page.url  # swapped in place, not the no-JavaScript page

@@ -141,7 +141,7 @@ async def test_a_new_owner_goes_from_sign_up_to_a_moderated_server(world: World,
     await page.get_by_role("button", name="Add text").click()
     await page.get_by_text("Refund policy").first.wait_for()
     await shot(page, "3-knowledge-added")
-    await page.get_by_text("ready", exact=False).first.wait_for(timeout=15_000)
+    await page.locator("#sources .status-ready").first.wait_for(timeout=15_000)
     await shot(page, "3-knowledge")
 
     # Add to Discord.

@@ -210,7 +210,9 @@ async def test_dry_run_logs_without_touching_discord(server: DiscordServer) -> N
 async def test_dry_run_says_when_a_permission_would_be_missing(server: DiscordServer) -> None:
     await moderate(SLUR, toggles("ban", dry_run=True), FakePort(), bot=BotFacts(top_role_position=10))
 
-    assert await entries() == [("ban", "dry_run", "would fail: the bot lacks the Ban Members permission")]
+    assert await entries() == [
+        ("ban", "dry_run", "would have failed: the bot lacks the Ban Members permission")
+    ]
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,7 @@ def test_overview_counts_sources_by_status(alice_client: Client, workspace: Any)
     KnowledgeSource.objects.create(workspace=workspace, kind="text", title="b", status="ready")
     response = alice_client.get(reverse("home"))
     assert response.context["source_total"] == 2
-    assert ("Failed", 1) in response.context["source_statuses"]
+    assert ("failed", "Failed", 1) in response.context["source_statuses"]
 
 
 def test_knowledge_page_shows_status_size_chunks_and_errors(alice_client: Client, workspace: Any) -> None:

@@ -23,6 +23,8 @@ VALID = {
 
 
 def test_an_owner_turns_escalation_on(alice_client: Client, workspace: Any) -> None:
+    workspace.plan = "standard"
+    workspace.save()
     response = alice_client.post("/settings/", VALID)
     assert response.status_code == 302
     workspace.refresh_from_db()
@@ -31,6 +33,8 @@ def test_an_owner_turns_escalation_on(alice_client: Client, workspace: Any) -> N
 
 
 def test_escalation_needs_an_address(alice_client: Client, workspace: Any) -> None:
+    workspace.plan = "standard"
+    workspace.save()
     page = alice_client.post("/settings/", {**VALID, "escalation_email": ""}).content.decode()
     assert "Give the address to email" in page
     workspace.refresh_from_db()
@@ -69,3 +73,32 @@ def test_the_examples_and_the_demo_hold_no_secret() -> None:
     looks_secret = re.compile(r"(?i:(password|api[_ ]?key|token|code)\s*[:=]|https?://)|@|\b[A-Z0-9]{8,}\b")
     for text in (str(WorkspaceSettingsForm.Meta.help_texts["ai_instructions"]), DEMO_INSTRUCTIONS):
         assert not looks_secret.search(text), text
+
+
+def test_escalation_is_shown_locked_on_a_plan_without_it(alice_client: Client, workspace: Any) -> None:
+    workspace.plan = "starter"
+    workspace.save()
+    page = alice_client.get("/settings/").content.decode()
+    assert 'id="escalation-locked"' in page
+    assert "Escalation needs the Standard plan or above." in page
+    assert 'href="/usage/">See the plans</a>' in page
+    assert re.search(r'<input[^>]*name="escalation_enabled"[^>]*disabled', page)
+    assert re.search(r'<input[^>]*name="escalation_email"[^>]*disabled', page)
+
+
+def test_a_locked_escalation_is_not_turned_on_by_a_post(alice_client: Client, workspace: Any) -> None:
+    workspace.plan = "starter"
+    workspace.save()
+    response = alice_client.post("/settings/", {**VALID, "ai_instructions": "Be kind."})
+    assert response.status_code == 302
+    workspace.refresh_from_db()
+    assert workspace.ai_instructions == "Be kind."
+    assert not workspace.escalation_enabled and workspace.escalation_email == ""
+
+
+def test_escalation_is_not_locked_on_a_plan_with_it(alice_client: Client, workspace: Any) -> None:
+    workspace.plan = "standard"
+    workspace.save()
+    page = alice_client.get("/settings/").content.decode()
+    assert 'id="escalation-locked"' not in page
+    assert not re.search(r'<input[^>]*name="escalation_enabled"[^>]*disabled', page)
