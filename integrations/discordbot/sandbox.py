@@ -37,9 +37,9 @@ SANDBOX_APPLICATION_ID = "1099511627776000001"
 SANDBOX_GUILD_ID = "1099511627776000100"
 SANDBOX_SERVER_NAME = "Sandbox server"
 SANDBOX_RULES = (
-    "No invite links or advertising other servers.\n"
-    "No spam or repeated messages.\n"
-    "No insults or slurs."
+    "No invite links or advertising other servers → warning.\n"
+    "No spam or repeated messages → warning.\n"
+    "No insults or slurs → warning."
 )
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg"
