@@ -110,7 +110,7 @@ def _place(request: web.Request) -> tuple[DiscordSimulator, Guild, Channel | Non
 
 
 async def _guild(request: web.Request) -> web.Response:
-    simulator, guild, _ = _place(request)
+    _, guild, _ = _place(request)
     moderators = {r.id for r in guild.roles.values() if r.permissions & perms.MODERATOR and not r.managed}
     members = [
         {
@@ -122,7 +122,9 @@ async def _guild(request: web.Request) -> web.Response:
         for m in guild.members.values()
         if not m.user.bot and m.id != guild.owner_id
     ]
-    channels = [{"id": c.id, "name": c.name} for c in sorted(guild.channels.values(), key=lambda c: c.position)]
+    channels = [
+        {"id": c.id, "name": c.name} for c in sorted(guild.channels.values(), key=lambda c: c.position)
+    ]
     return json_response({"id": guild.id, "name": guild.name, "channels": channels, "members": members})
 
 
@@ -152,7 +154,9 @@ async def _post(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     bot_of = next(iter(sorted(guild.application_ids)), None) if body.get("mention_bot") else None
     try:
-        message = await simulator.post_message(guild.id, channel.id, author_id, content, mention_bot_of=bot_of)
+        message = await simulator.post_message(
+            guild.id, channel.id, author_id, content, mention_bot_of=bot_of
+        )
     except errors.ApiError as error:
         return json_response(error.body(), error.status)
     return json_response(_summary(simulator, message), 201)

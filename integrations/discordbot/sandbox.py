@@ -113,7 +113,13 @@ def ensure_sandbox(workspace: Workspace, token: str) -> DiscordServer:
     Settings the owner changed on the server are kept."""
     app, _ = BotApplication.objects.update_or_create(
         application_id=SANDBOX_APPLICATION_ID,
-        defaults={"is_sandbox": True, "is_shared": False, "workspace": None, "bot_token": token, "name": "Sandbox"},
+        defaults={
+            "is_sandbox": True,
+            "is_shared": False,
+            "workspace": None,
+            "bot_token": token,
+            "name": "Sandbox",
+        },
     )
     server, created = DiscordServer.objects.get_or_create(
         guild_id=SANDBOX_GUILD_ID,
@@ -131,7 +137,9 @@ def ensure_sandbox(workspace: Workspace, token: str) -> DiscordServer:
     if not created:
         server.workspace, server.application, server.is_sandbox = workspace, app, True
         server.connected, server.left_at = True, None
-        server.save(update_fields=["workspace", "application", "is_sandbox", "connected", "left_at", "updated_at"])
+        server.save(
+            update_fields=["workspace", "application", "is_sandbox", "connected", "left_at", "updated_at"]
+        )
     return server
 
 

@@ -28,7 +28,9 @@ from integrations.discordbot.sandbox import (
     sandbox_server_for,
 )
 
-UNAVAILABLE = "The sandbox's simulated Discord is not answering yet; it starts with ./run.sh. Try again in a moment."
+UNAVAILABLE = (
+    "The sandbox's simulated Discord is not answering yet; it starts with ./run.sh. Try again in a moment."
+)
 # What to try, each posted in one click: (member, channel, text, what the bot should do).
 EXAMPLES = (
     ("sam", "help", "How do I add knowledge to the bot?", "answered from the knowledge base"),
@@ -124,7 +126,9 @@ def sandbox_post(request: HttpRequest) -> HttpResponse:
     try:
         place = client.place()
     except SandboxUnavailable:
-        return render(request, "discord/sandbox.html", {"server": server, "unavailable": UNAVAILABLE}, status=503)
+        return render(
+            request, "discord/sandbox.html", {"server": server, "unavailable": UNAVAILABLE}, status=503
+        )
     form = SandboxMessageForm(request.POST, place=place)
     if not form.is_valid():
         return _page(request, server, form=form, status=400)
@@ -137,7 +141,9 @@ def sandbox_post(request: HttpRequest) -> HttpResponse:
             mention_bot=form.cleaned_data["mention_bot"],
         )
     except SandboxUnavailable:
-        return render(request, "discord/sandbox.html", {"server": server, "unavailable": UNAVAILABLE}, status=503)
+        return render(
+            request, "discord/sandbox.html", {"server": server, "unavailable": UNAVAILABLE}, status=503
+        )
     return redirect(reverse("sandbox") + f"?channel={channel_id}")
 
 

@@ -48,7 +48,12 @@ class Sandbox:
     async def post(self, member: str, channel: str, text: str) -> dict[str, Any]:
         """What the owner does on the Sandbox page; returns the member's message."""
         before = {m["id"] for m in self.sim.messages(self.channel(channel))}
-        data = {"member": self.member(member), "channel": self.channel(channel), "text": text, "mention_bot": "on"}
+        data = {
+            "member": self.member(member),
+            "channel": self.channel(channel),
+            "text": text,
+            "mention_bot": "on",
+        }
         response = await sync_to_async(self.owner.post)("/discord/sandbox/post/", data)
         assert response.status_code == 302, response.content
         return next(m for m in self.sim.messages(self.channel(channel)) if m["id"] not in before)
@@ -135,7 +140,10 @@ async def test_a_rule_breaking_message_is_deleted_and_the_member_warned(sandbox:
 async def test_the_moderator_is_left_alone(sandbox: Sandbox) -> None:
     partner = await sandbox.post("morgan", "general", "Our partner server is discord.gg/partners")
     await sandbox.sim.wait_for_message(
-        sandbox.channel("general"), author_id=SANDBOX_APPLICATION_ID, predicate=replies_to(partner), timeout=10
+        sandbox.channel("general"),
+        author_id=SANDBOX_APPLICATION_ID,
+        predicate=replies_to(partner),
+        timeout=10,
     )
     assert not sandbox.sim.is_deleted(partner["id"])
     assert await ModerationEntry.objects.filter(outcome="done").acount() == 0

@@ -75,22 +75,29 @@ def test_the_messages_view_shows_the_channel_with_mentions_by_name(
         ("sam", "@Guildmind anyone here?", False)
     ]
     assert "@Guildmind anyone here?" in alice_client.get(url).content.decode()
-    assert alice_client.get(f"/discord/sandbox/messages/?channel={sandbox.channel('help')}&format=json").json()[
-        "messages"
-    ] == []
+    assert (
+        alice_client.get(f"/discord/sandbox/messages/?channel={sandbox.channel('help')}&format=json").json()[
+            "messages"
+        ]
+        == []
+    )
 
 
 def test_another_workspace_can_neither_read_nor_post_into_the_sandbox(
     bob_client: Client, sandbox: ThreadedSandbox
 ) -> None:
     assert bob_client.get("/discord/sandbox/").status_code == 404
-    assert bob_client.get(f"/discord/sandbox/messages/?channel={sandbox.channel('general')}").status_code == 404
+    assert (
+        bob_client.get(f"/discord/sandbox/messages/?channel={sandbox.channel('general')}").status_code == 404
+    )
     assert post(bob_client, sandbox, "sam", "general", "let me in", mention_bot="on").status_code == 404
     assert sandbox.messages("general") == []
     assert 'href="/discord/sandbox/"' not in bob_client.get("/").content.decode()
 
 
-def test_a_channel_or_member_of_another_guild_is_refused(alice_client: Client, sandbox: ThreadedSandbox) -> None:
+def test_a_channel_or_member_of_another_guild_is_refused(
+    alice_client: Client, sandbox: ThreadedSandbox
+) -> None:
     other = sandbox.sim.add_guild("Somebody else's server", channels=("secret",))
     stranger = sandbox.sim.add_member(other.id, "eve")
     secret = other.channels["secret"].id
@@ -160,5 +167,7 @@ def test_the_control_api_refuses_requests_without_its_key(sandbox: ThreadedSandb
 
     url = f"http://127.0.0.1:{sandbox.sim.port}/_sandbox/guilds/{sandbox.guild.id}"
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(urllib.request.Request(url, headers={"Authorization": "Sandbox wrong"}), timeout=5)
+        urllib.request.urlopen(
+            urllib.request.Request(url, headers={"Authorization": "Sandbox wrong"}), timeout=5
+        )
     assert refused.value.code == 401
