@@ -62,10 +62,10 @@ UNCOUNTED_CHANNELS = frozenset({SANDBOX})
 @dataclass(frozen=True)
 class Reservation:
     """The answer to "may I do this work?". ``allowed`` with ``reason`` COUNTED (counted
-        now), ALREADY_COUNTED (the key was counted before: a retry) or NOT_COUNTED (a channel of
-    ``UNCOUNTED_CHANNELS``: the sandbox); refused with OVER_LIMIT,
-        NOT_IN_PLAN (the plan lacks the channel) or NO_WORKSPACE. ``used`` and ``limit`` are the
-        month's figures after this call."""
+    now), ALREADY_COUNTED (the key was counted before: a retry) or NOT_COUNTED (a channel
+    of ``UNCOUNTED_CHANNELS``: the sandbox); refused with OVER_LIMIT, NOT_IN_PLAN (the plan
+    lacks the channel) or NO_WORKSPACE. ``used`` and ``limit`` are the month's figures
+    after this call."""
 
     allowed: bool
     reason: str
