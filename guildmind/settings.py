@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "integrations.discordbot.sandbox.sandbox_nav",
             ],
         },
     },
@@ -318,6 +319,15 @@ DISCORD_SHARD_COUNT = env_int("DISCORD_SHARD_COUNT", 0, minimum=0)
 # Where "Add to Discord" sends the owner to authorize the bot (Discord's own page).
 DISCORD_OAUTH_AUTHORIZE_URL = env_str("DISCORD_OAUTH_AUTHORIZE_URL", "https://discord.com/oauth2/authorize")
 DISCORD_SHARD_IDS = [int(s) for s in env_list("DISCORD_SHARD_IDS")]
+# The sandbox (integrations/discordbot/sandbox.py): with no Discord application configured,
+# `manage.py up` runs the bundled simulator on 127.0.0.1:SANDBOX_PORT and connects a sandbox
+# server to the demo workspace. "off" never starts it. SANDBOX_URL and SANDBOX_KEY are set
+# by `up` for its children (the simulator's address and the key of its control API); a
+# process without them has no sandbox.
+SANDBOX = env_choice("SANDBOX", ("auto", "off"), "auto")
+SANDBOX_PORT = env_int("SANDBOX_PORT", 8790, minimum=1)
+SANDBOX_URL = env_str("SANDBOX_URL").rstrip("/")
+SANDBOX_KEY = env_str("SANDBOX_KEY")
 # The gateway fleet: each process claims the shards and custom bots it connects by a lease
 # in the database, renewed every GATEWAY_LEASE_RENEW_SECONDS and lost GATEWAY_LEASE_TTL_SECONDS
 # after the process stops renewing it (killed, hung, cut off), when another one takes over.

@@ -77,7 +77,9 @@ async def _handle_ask(ask: AskRequest, server: ServerSettings | None, port: Inte
         await port.edit_response(limited.notice(ask.user_name))
         return f"limited:{limited.scope}"
     key = f"reply:interaction:{ask.interaction_id}"
-    quota = await async_db(reserve)(server.workspace_id, UsageEvent.Kind.REPLY, key)
+    quota = await async_db(reserve)(
+        server.workspace_id, UsageEvent.Kind.REPLY, key, channel=server.usage_channel
+    )
     if not quota.allowed:
         # /ask must answer something, or Discord shows "The application did not respond".
         await port.edit_response(LIMIT_NOTICE if quota.reason == "limit" else quota.detail)

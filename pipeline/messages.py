@@ -159,7 +159,9 @@ class Pipeline:
         if server.moderation.enabled and server.moderation.rules.strip():
             # Each check is one message of usage; past the month's quota, no checks.
             key = f"moderation:{message.message_id}"
-            checked = await async_db(reserve)(server.workspace_id, UsageEvent.Kind.MODERATION, key)
+            checked = await async_db(reserve)(
+                server.workspace_id, UsageEvent.Kind.MODERATION, key, channel=server.usage_channel
+            )
             # The gateway's port also carries the moderation actions.
             result = (
                 await self._moderate(server, message, cast(ModerationPort, port)) if checked.allowed else None
@@ -204,7 +206,9 @@ class Pipeline:
                     )
             return f"limited:{limited.scope}"
         key = f"reply:{message.message_id}"
-        quota = await async_db(reserve)(server.workspace_id, UsageEvent.Kind.REPLY, key)
+        quota = await async_db(reserve)(
+            server.workspace_id, UsageEvent.Kind.REPLY, key, channel=server.usage_channel
+        )
         if not quota.allowed:
             if quota.reason == "limit" and await async_db(should_notify_limit)(
                 server.workspace_id, message.guild_id, message.channel_id

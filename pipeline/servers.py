@@ -33,10 +33,17 @@ class ServerSettings:
     feedback_buttons: bool = False
     # All-messages mode: a question in a channel is answered in a thread started on it.
     thread_per_question: bool = False
+    # The bundled simulator's sandbox server: its messages are never counted.
+    sandbox: bool = False
 
     @property
     def moderation_enabled(self) -> bool:
         return self.moderation.enabled
+
+    @property
+    def usage_channel(self) -> str:
+        """The channel its usage is counted under (``usage.quota``): the sandbox's is free."""
+        return "sandbox" if self.sandbox else self.source
 
     @property
     def active(self) -> bool:

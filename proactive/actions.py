@@ -88,6 +88,12 @@ class _Attempt:
     skipped: bool = False
 
 
+def _usage_channel(server: DiscordServer) -> str:
+    # The sandbox's posts are free (usage.quota.UNCOUNTED_CHANNELS); a reserved key is
+    # counted once, so recording it again after the post is a no-op.
+    return "sandbox" if server.is_sandbox else "discord"
+
+
 def can_post(server: DiscordServer) -> bool:
     """May the bot post proactively in ``server`` now? The single place plans and quotas
     hook in; a schedule that may not post records the slot as skipped and moves on."""
@@ -180,7 +186,7 @@ def post_claimed(post: ProactivePost, server: DiscordServer) -> ProactivePost:
         return _finish(post, server, _Attempt(error=NOT_ALLOWED, skipped=True))
     if not post.topic or not post.channel_name:
         return _finish(post, server, _Attempt(error=NOT_SET_UP, skipped=True))
-    quota = reserve(post.workspace_id, "proactive", usage_key(post))
+    quota = reserve(post.workspace_id, "proactive", usage_key(post), channel=_usage_channel(server))
     if not quota.allowed:
         return _finish(post, server, _Attempt(error=quota.detail, skipped=True))
     attempt = _Attempt()
@@ -276,7 +282,7 @@ def send_now(server: DiscordServer, text: str, previewed_at: datetime) -> tuple[
     problem = _cannot_post_now(server)
     if problem or not text:
         return _finish(post, server, _Attempt(text=text, error=problem or NOT_SET_UP, skipped=True)), True
-    quota = reserve(post.workspace_id, "proactive", usage_key(post))
+    quota = reserve(post.workspace_id, "proactive", usage_key(post), channel=_usage_channel(server))
     if not quota.allowed:
         return _finish(post, server, _Attempt(text=text, error=quota.detail, skipped=True)), True
     attempt = _Attempt(text=text)
@@ -345,7 +351,7 @@ def _finish(post: ProactivePost, server: DiscordServer, attempt: _Attempt) -> Pr
         if status != ProactivePost.Status.POSTED:
             release(post.workspace_id, usage_key(post))  # nothing went out: not a message
         if status == ProactivePost.Status.POSTED:
-            record_usage(post.workspace_id, "proactive", usage_key(post))  # no-op once reserved
+            record_usage(post.workspace_id, "proactive", usage_key(post), channel=_usage_channel(server))
             DiscordServer.objects.filter(pk=server.pk, last_error__startswith=LAST_ERROR_PREFIX).update(
                 last_error=""
             )

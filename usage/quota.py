@@ -49,17 +49,23 @@ ALREADY_COUNTED = "already-counted"
 OVER_LIMIT = "limit"
 NOT_IN_PLAN = "plan"
 NO_WORKSPACE = "no-workspace"
+NOT_COUNTED = "not-counted"
 
 # The feature a channel needs in the plan; a channel not listed needs none.
 CHANNEL_FEATURES = {"discord": "discord"}
+# Channels whose messages are never counted: the sandbox server (the bundled simulator)
+# is for trying the product, on any plan, without spending its messages.
+SANDBOX = "sandbox"
+UNCOUNTED_CHANNELS = frozenset({SANDBOX})
 
 
 @dataclass(frozen=True)
 class Reservation:
     """The answer to "may I do this work?". ``allowed`` with ``reason`` COUNTED (counted
-    now) or ALREADY_COUNTED (the key was counted before: a retry); refused with OVER_LIMIT,
-    NOT_IN_PLAN (the plan lacks the channel) or NO_WORKSPACE. ``used`` and ``limit`` are the
-    month's figures after this call."""
+    now), ALREADY_COUNTED (the key was counted before: a retry) or NOT_COUNTED (a channel
+    of ``UNCOUNTED_CHANNELS``: the sandbox); refused with OVER_LIMIT, NOT_IN_PLAN (the plan
+    lacks the channel) or NO_WORKSPACE. ``used`` and ``limit`` are the month's figures
+    after this call."""
 
     allowed: bool
     reason: str
@@ -82,6 +88,8 @@ def reserve(
     Joins the caller's transaction when there is one (see write_transaction)."""
     if kind not in UsageEvent.Kind.values:
         raise ValueError(f"unknown usage kind {kind!r}")
+    if channel in UNCOUNTED_CHANNELS:
+        return Reservation(True, NOT_COUNTED, 0, 0)
     now = now or timezone.now()
     month = month_of(now)
     with write_transaction():
@@ -115,6 +123,8 @@ def count_regardless(
 ) -> Reservation:
     """Count work that was done already, even past the limit (once per key, like
     ``reserve``). For callers not yet reserving first; new code calls ``reserve``."""
+    if channel in UNCOUNTED_CHANNELS:
+        return Reservation(True, NOT_COUNTED, 0, 0)
     now = now or timezone.now()
     with write_transaction():
         plan = Workspace.objects.filter(pk=workspace_id).values_list("plan", flat=True).first()

@@ -21,6 +21,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from . import control
 from . import interactions as flows
 from . import permissions as perms
 from .actions import Backend
@@ -43,8 +44,17 @@ class DiscordSimulator(ThreadsAPI):
     ``state``, ``hub`` and ``recorder`` are exposed for assertions this API does not cover.
     """
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, heartbeat_interval_ms: int = 41250) -> None:
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        heartbeat_interval_ms: int = 41250,
+        control_key: str | None = None,
+    ) -> None:
+        """``control_key`` also serves the control API (``control.py``) to holders of that key."""
         self.host = host
+        self.control_key = control_key
         self.port = port
         self.state = SimState()
         self.recorder = Recorder()
@@ -57,7 +67,10 @@ class DiscordSimulator(ThreadsAPI):
 
     async def start(self) -> None:
         """Listens on ``host:port`` (port 0 picks a free one); the URLs are valid from now on."""
-        runner = web.AppRunner(build_app(self.backend), access_log=None, handle_signals=False)
+        app = build_app(self.backend)
+        if self.control_key:
+            control.install(app, self, self.control_key)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         await web.TCPSite(runner, self.host, self.port).start()
         self._runner = runner

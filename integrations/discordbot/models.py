@@ -15,6 +15,9 @@ class BotApplication(models.Model):
         Workspace, null=True, blank=True, on_delete=models.CASCADE, related_name="bot_applications"
     )
     is_shared = models.BooleanField(default=False)
+    # The bundled simulator's bot (integrations/discordbot/sandbox.py): run only while the
+    # sandbox is, never shown as a workspace's bot.
+    is_sandbox = models.BooleanField(default=False)
     application_id = models.CharField(max_length=32, unique=True)
     public_key = models.CharField(max_length=64, blank=True)
     bot_token = EncryptedTextField(blank=True)
@@ -74,6 +77,9 @@ class DiscordServer(models.Model):
     name = models.CharField(max_length=100, blank=True)
     icon = models.CharField(max_length=64, blank=True)
     connected = models.BooleanField(default=True)
+    # A server of the bundled simulator, not of Discord: labelled "Sandbox" and never counted
+    # against the plan's messages.
+    is_sandbox = models.BooleanField(default=False)
 
     response_mode = models.CharField(
         max_length=10, choices=ResponseMode.choices, default=ResponseMode.MENTION

@@ -36,6 +36,7 @@ def settings_of(row: DiscordServer) -> ServerSettings:
         moderation=ModerationSettings.from_server(row),
         source=SOURCE,
         feedback_buttons=row.feedback_buttons,
+        sandbox=row.is_sandbox,
     )
 
 

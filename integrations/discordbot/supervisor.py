@@ -32,6 +32,7 @@ from integrations.discordbot.identify import IdentifyGate, session_start_limits
 from integrations.discordbot.leases import Unit, new_owner_id
 from integrations.discordbot.models import BotApplication
 from integrations.discordbot.ratelimit import RestLimits
+from integrations.discordbot.sandbox import sandbox_running
 from integrations.discordbot.servers import ServerDirectory
 from pipeline.messages import Pipeline
 from pipeline.servers import Directory
@@ -238,11 +239,14 @@ class Supervisor:
 
 
 def runnable_applications() -> list[BotSpec]:
-    """The shared application and every custom bot that has a token."""
+    """The shared application and every custom bot that has a token; the sandbox's bot
+    only while the sandbox runs (its token is valid at the simulator alone)."""
     rows: Any = BotApplication.objects.exclude(bot_token="").order_by("id")
+    if not sandbox_running():
+        rows = rows.filter(is_sandbox=False)
     specs = []
     for app in rows:
-        if app.is_shared or app.workspace_id is not None:
+        if app.is_shared or app.workspace_id is not None or app.is_sandbox:
             specs.append(BotSpec(app.pk, app.application_id, app.bot_token, app.is_shared))
     return specs
 
@@ -274,6 +278,8 @@ async def run_gateway(stop: asyncio.Event) -> None:
     try:
         if await async_db(ensure_shared_application)() is None:
             log.warning(NOT_CONFIGURED)
+        if sandbox_running():
+            log.warning("Sandbox: Discord here is the bundled simulator at %s", settings.SANDBOX_URL)
         supervisor = Supervisor(
             servers,
             concurrency=settings.PIPELINE_CONCURRENCY,

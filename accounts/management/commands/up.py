@@ -4,6 +4,10 @@ Prepares the database, static files and the demo, then runs and supervises the t
 processes (web, Discord gateway, worker). The web process is essential: when it ends,
 everything stops. The gateway and the worker are restarted with a growing delay when
 they crash, so one bad moment does not take the dashboard down.
+
+With no Discord application configured it also runs the sandbox (a fourth child: the
+bundled Discord simulator on 127.0.0.1:SANDBOX_PORT, see integrations/discordbot/sandbox.py),
+and the children's Discord endpoints point at it.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from accounts.management.commands.seed_demo import read_stored_password, seed_demo
+from accounts.models import Workspace
+from integrations.discordbot.sandbox import retire_sandbox, simulator_argv, start_sandbox, why_no_sandbox
 
 
 @dataclass(frozen=True)
@@ -160,13 +166,16 @@ def _stop_all(children: list[_Child], stop: StopRequest, timeout: float, log: Ca
             process.wait()
 
 
-def build_children(host: str, port: int) -> list[ChildSpec]:
+def build_children(host: str, port: int, *, sandbox_port: int | None = None) -> list[ChildSpec]:
     python = sys.executable
     manage = str(Path(settings.BASE_DIR) / "manage.py")
     web = [python, "-m", "uvicorn", "guildmind.asgi:application", "--host", host, "--port", str(port)]
     # Django's ASGI handler does not speak the lifespan protocol; saying so keeps the log quiet.
     web += ["--lifespan", "off"]
+    # The simulator first, so the gateway finds it listening (it retries if not).
+    sandbox = [ChildSpec("sandbox", simulator_argv(python, sandbox_port))] if sandbox_port else []
     return [
+        *sandbox,
         ChildSpec("web", web, essential=True),
         ChildSpec("gateway", [python, manage, "discord_bot"]),
         ChildSpec("worker", [python, manage, "run_huey"]),
@@ -225,7 +234,8 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         result = seed_demo()
         password = result.new_password or read_stored_password()
-        self._banner(dashboard_url(host, port), result.username, password, result.login_file)
+        sandbox_port = self._sandbox(result.workspace)
+        self._banner(dashboard_url(host, port), result.username, password, result.login_file, sandbox_port)
 
         stop = StopRequest()
 
@@ -234,16 +244,32 @@ class Command(BaseCommand):
 
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, on_signal)
-        code = supervise(build_children(host, port), stop=stop, log=self._log)
+        code = supervise(build_children(host, port, sandbox_port=sandbox_port), stop=stop, log=self._log)
         self._log("[up] stopped")
         if code:
             raise SystemExit(code)
+
+    def _sandbox(self, workspace: Workspace) -> int | None:
+        """The sandbox simulator's port when the sandbox runs this time, else None."""
+        reason = why_no_sandbox(os.environ)
+        sandbox_port: int = settings.SANDBOX_PORT
+        if not reason and port_in_use("127.0.0.1", sandbox_port):
+            reason = f"port {sandbox_port} is in use (set SANDBOX_PORT)"
+        if reason:
+            retire_sandbox()
+            if settings.SANDBOX != "off" and "port" in reason:
+                self._log(f"[up] no sandbox: {reason}")
+            return None
+        start_sandbox(workspace, os.environ, sandbox_port)
+        return sandbox_port
 
     def _log(self, line: str) -> None:
         self.stdout.write(line)
         self.stdout.flush()
 
-    def _banner(self, url: str, username: str, password: str | None, login_file: Path) -> None:
+    def _banner(
+        self, url: str, username: str, password: str | None, login_file: Path, sandbox_port: int | None
+    ) -> None:
         secret = password or "(unchanged; run `python manage.py seed_demo --password …` to set one)"
         lines = [
             "",
@@ -253,7 +279,10 @@ class Command(BaseCommand):
             f"  Password:             {secret}",
             f"  (kept in {login_file})",
         ]
-        if not settings.DISCORD_BOT_TOKEN:
+        if sandbox_port:
+            lines.append("  Discord is not configured: the Sandbox page runs a simulated server")
+            lines.append(f"  (the bundled simulator on 127.0.0.1:{sandbox_port}; SANDBOX=off turns it off).")
+        elif not settings.DISCORD_BOT_TOKEN:
             lines.append("  Discord is not configured; the dashboard and Playground work without it.")
         lines += ["  Press Ctrl+C to stop.", "=" * 64, ""]
         self._log("\n".join(lines))
