@@ -54,7 +54,9 @@ _KINDS: tuple[tuple[str, str, str], ...] = (
         r"|\b(?:price|cost) of\b",
         rf"{_CURRENCY}|\bfree\b|\bno (?:charge|cost|fee)\b|\bnothing\b|\bincluded\b|\bsame (?:price|as)\b",
     ),
-    ("quantity", r"\bhow (?:many|much)\b", rf"{_NUMBER}|{_CURRENCY}|{_UNLIMITED}|\bnothing\b|\bfree\b"),
+    ("quantity", r"\bhow many\b", rf"{_NUMBER}|{_UNLIMITED}|\bnothing\b|\bnone\b"),
+    # "How much RAM…", "how much is the Cobble plan": a figure, not "three other games".
+    ("amount", r"\bhow much\b", rf"\d|{_UNLIMITED}|\bnothing\b|\bfree\b"),
     (
         "measure",
         r"\bhow (?:far|fast|heavy|big|tall|old|high|quick|quickly|soon)\b|\btop speed\b"
@@ -72,8 +74,8 @@ def asked_for(question: str) -> tuple[str, ...]:
     text = normalize(question)
     kinds = [kind for kind, pattern in _ASKS if pattern.search(text)]
     # "How much does it cost" asks for money, which a bare number does not give.
-    if "money" in kinds and "quantity" in kinds:
-        kinds.remove("quantity")
+    if "money" in kinds and "amount" in kinds:
+        kinds.remove("amount")
     return tuple(kinds)
 
 

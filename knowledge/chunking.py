@@ -7,6 +7,12 @@ after the first of a section repeats about ``overlap_chars`` of the previous one
 sentence that needs its neighbour is still understood. FAQ pairs ("Q: ... A: ...") stay
 in one chunk and get no overlap in front, so an answer is never glued to the wrong
 question.
+
+Tables (markdown pipe tables, and the ``a | b | c`` rows :mod:`knowledge.extract` makes of
+a Word table) become one list item per row that names its columns: "- Cobble: Memory
+(RAM): 4 GB; Player slots: 20; Price: £6.50". A row on its own then says what each
+value is, so a question about one plan finds and quotes that plan's row, never a run of
+cells glued across rows.
 """
 
 from __future__ import annotations
@@ -62,7 +68,7 @@ def chunk_text(
     chunks: list[TextChunk] = []
     for path, body in _sections(text):
         heading = _heading_label(root_heading, path)
-        pieces = _pieces(body, target_chars)
+        pieces = _pieces(linearize_tables(body), target_chars)
         for chunk_body in _pack(pieces, target_chars, overlap_chars):
             chunks.append(TextChunk(heading=heading, text=chunk_body, url=url))
             if max_chunks is not None and len(chunks) > max_chunks:
@@ -93,6 +99,53 @@ def _sections(text: str) -> Iterator[tuple[tuple[str, ...], str]]:
     content = "\n".join(body).strip()
     if content:
         yield tuple(title for _, title in stack), content
+
+
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def linearize_tables(body: str) -> str:
+    """``body`` with each table (two or more consecutive ``|``-separated rows, the first
+    the header) turned into list items, one per row (see the module docstring)."""
+    lines = body.split("\n")
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        # A table: consecutive rows with as many cells as the first (rules between them).
+        width = len(_cells(lines[index]))
+        end = index
+        while end < len(lines) and (_TABLE_RULE.match(lines[end]) or len(_cells(lines[end])) == width >= 2):
+            end += 1
+        rows = [lines[i] for i in range(index, end) if not _TABLE_RULE.match(lines[i])]
+        if end - index >= 2 and len(rows) >= 2 and len(_cells(rows[0])) >= 2:
+            out.extend(_row_items(rows))
+            index = end
+            continue
+        out.append(lines[index])
+        index += 1
+    return "\n".join(out)
+
+
+def _cells(line: str) -> list[str]:
+    stripped = line.strip()
+    if "|" not in stripped:
+        return []
+    return [cell.strip() for cell in stripped.strip("|").split("|")]
+
+
+def _row_items(rows: list[str]) -> list[str]:
+    header = _cells(rows[0])
+    items = []
+    for row in rows[1:]:
+        cells = _cells(row)
+        if not any(cells):
+            continue
+        label, values = cells[0], cells[1:]
+        # Rows of one table have as many cells as its header (see linearize_tables).
+        pairs = zip(header[1:], values, strict=True)
+        named = [f"{name}: {value}" if name else value for name, value in pairs if value]
+        items.append(f"- {label}: {'; '.join(named)}" if label else f"- {'; '.join(named)}")
+    return items
 
 
 def _heading_label(root_heading: str, path: tuple[str, ...]) -> str:

@@ -28,7 +28,7 @@ SWAPS = Passage(
         ("how often are backups taken", ("frequency",)),
         ("What is the fine for riding on the pavement?", ("money",)),
         ("How much does the 4 GB plan cost?", ("money",)),
-        ("How much RAM does the starter plan have?", ("quantity",)),
+        ("How much RAM does the starter plan have?", ("amount",)),
         ("How many player slots do I get?", ("quantity",)),
         ("how fast do the e-bikes go", ("measure",)),
         ("Can I change my username?", ()),
@@ -52,6 +52,8 @@ def test_the_kind_of_answer_asked_for(question: str, kinds: tuple[str, ...]) -> 
         ("How much does a test server cost?", "Test servers are free for 48 hours.", ()),
         ("How many slots do I get?", "Every plan has unlimited player slots.", ()),
         ("How many slots do I get?", "Slots depend on your plan.", ("quantity",)),
+        ("How much is a Valheim server?", "We host three other games.", ("amount",)),
+        ("How much is a Valheim server?", "Valheim: 4 GB RAM, £8.00 a month.", ()),
     ],
 )
 def test_what_a_passage_supplies(question: str, text: str, missing: tuple[str, ...]) -> None:

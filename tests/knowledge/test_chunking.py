@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import itertools
 
-from knowledge.chunking import chunk_text
+from knowledge.chunking import chunk_text, linearize_tables
 
 
 def _sentences(topic: str, count: int) -> str:
@@ -85,3 +85,41 @@ def test_chunks_carry_the_page_url() -> None:
 
 def test_text_without_a_body_gives_no_chunks() -> None:
     assert chunk_text("# Only\n\n## Headings\n\n   ") == []
+
+
+PLANS = """# Plans
+
+| Plan | Memory | Price |
+|------|--------|-------|
+| Pebble | 2 GB | £3.50 |
+| Cobble | 4 GB | £6.50 |
+
+Prices are per month."""
+
+
+def test_a_table_row_becomes_an_item_that_names_its_columns() -> None:
+    (chunk,) = chunk_text(PLANS)
+
+    assert chunk.heading == "Plans"
+    assert chunk.text.splitlines()[:2] == [
+        "- Pebble: Memory: 2 GB; Price: £3.50",
+        "- Cobble: Memory: 4 GB; Price: £6.50",
+    ]
+    assert "Prices are per month." in chunk.text
+
+
+def test_a_word_table_without_a_rule_is_a_table_too_but_prose_with_a_pipe_is_not() -> None:
+    assert linearize_tables("Plan | Price\nIron | £12") == "- Iron: Price: £12"
+    prose = "Use the a | b syntax.\nThen save."
+    assert linearize_tables(prose) == prose
+
+
+def test_a_question_about_one_row_is_answered_from_that_row() -> None:
+    from assistant.providers.base import AnswerRequest, Passage
+    from assistant.providers.local import _passage_answer
+
+    (chunk,) = chunk_text(PLANS)
+    passage = Passage(text=chunk.text, title="Plans", score=1.0, heading=chunk.heading)
+    request = AnswerRequest(question="How much memory does Cobble have?", passages=[passage])
+
+    assert "Cobble: Memory: 4 GB" in _passage_answer(request, passage)
