@@ -33,7 +33,7 @@ from integrations.discordbot.leases import Unit, new_owner_id
 from integrations.discordbot.models import BotApplication
 from integrations.discordbot.ratelimit import RestLimits
 from integrations.discordbot.sandbox import sandbox_running
-from integrations.discordbot.servers import ServerDirectory
+from integrations.discordbot.servers import ServerDirectory, Shards
 from pipeline.messages import Pipeline
 from pipeline.servers import Directory
 
@@ -117,6 +117,7 @@ class Supervisor:
         if assignment.released:
             # Closed first, then given back: never connected by two processes at once.
             await async_db(leases.release)(self.owner, assignment.released)
+        await self._own(wanted, assignment.held)
         for unit in sorted(assignment.held):
             held = wanted.get(unit[0])
             if held is None or unit in self.connections or self.refused.get(held.pk) == held.fingerprint:
@@ -124,6 +125,23 @@ class Supervisor:
             self._start(held, unit)
         held_apps = {pk: wanted[pk] for pk, _ in assignment.held if pk in wanted}
         await async_db(record_heartbeat)(self.statuses(held_apps))
+
+    async def _own(self, wanted: dict[int, BotSpec], held: frozenset[Unit]) -> None:
+        """Hold the settings of the guilds this process connects, and only those, before
+        its new connections start (their guilds arrive right after IDENTIFY)."""
+        shards: dict[str, set[int]] = {}
+        counts: dict[str, int] = {}
+        for pk, shard in held:
+            spec = wanted.get(pk)
+            if spec is None:
+                continue
+            shards.setdefault(spec.application_id, set()).add(shard)
+            counts[spec.application_id] = (
+                self._limits.get(spec.fingerprint, (1, 1))[0] if spec.is_shared else 1
+            )
+        scope = {app: Shards(counts[app], frozenset(s)) for app, s in shards.items()}
+        if self.servers.own(scope):
+            await async_db(self.servers.refresh)()
 
     async def _limits_of(self, spec: BotSpec) -> tuple[int, int]:
         """The shared bot's shard count (the setting, else Discord's recommendation) and
@@ -272,7 +290,8 @@ async def run_gateway(stop: asyncio.Event) -> None:
     """Run the shared bot and every custom bot until ``stop`` is set. Without a shared bot
     configured it says so and still starts custom bots as workspaces add them."""
     configure_from_settings()
-    servers = ServerDirectory()
+    # Empty until the first round's leases say which guilds are this process's.
+    servers = ServerDirectory(scope={})
     await async_db(servers.refresh)()
     refresher = asyncio.create_task(refresh_settings_forever(servers, settings.SETTINGS_REFRESH_SECONDS))
     try:
