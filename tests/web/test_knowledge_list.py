@@ -111,9 +111,9 @@ def test_the_polled_table_asks_for_the_page_and_filters_it_shows(
 ) -> None:
     for n in range(SOURCES_PER_PAGE + 1):
         source(workspace, f"Waiting {n:02}", "queued")
-    page = alice_client.get(reverse("knowledge"), {"status": "queued", "page": 2}).content.decode()
+    page = alice_client.get(reverse("knowledge"), {"status": "queued", "page": "2"}).content.decode()
     assert f'hx-get="{reverse("knowledge_sources")}?status=queued&amp;page=2"' in page
-    fragment = alice_client.get(reverse("knowledge_sources"), {"status": "queued", "page": 2})
+    fragment = alice_client.get(reverse("knowledge_sources"), {"status": "queued", "page": "2"})
     assert [s.title for s in fragment.context["sources"]] == ["Waiting 00"]
 
 
