@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
@@ -18,6 +20,8 @@ class Call(NamedTuple):
     path: str
     json: Any
     bot_id: str | None
+    # When it arrived (wall clock), so tests can count a token's requests per second.
+    at: float = 0.0
 
 
 @dataclass
@@ -42,8 +46,17 @@ class Recorder:
         self._changed: asyncio.Event | None = None
 
     def record(self, call: Call) -> None:
-        self.calls.append(call)
+        self.calls.append(call._replace(at=time.time()) if not call.at else call)
         self.notify()
+
+    def busiest_second(self, bot_id: str) -> int:
+        """The most REST requests one bot token made in one second of the clock (Discord's
+        global limit is 50 a second)."""
+        per_second = Counter(int(c.at) for c in self.calls if c.bot_id == bot_id)
+        return max(per_second.values(), default=0)
+
+    def requests_per_bot(self) -> Counter[str]:
+        return Counter(c.bot_id for c in self.calls if c.bot_id)
 
     def add_failure(self, method: str, path_regex: str, status: int, retry_after: float, times: int) -> None:
         rule = FailureRule(method.upper(), re.compile(path_regex), status, retry_after, times)

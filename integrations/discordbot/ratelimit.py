@@ -2,9 +2,12 @@
 
 discord.py's rate limiter lives in one process, so several processes of one bot token could
 together pass Discord's global limit (50 requests a second per token) and each learn of a
-429 on its own. With ``REDIS_URL`` set, every REST request of a token first takes a place
-in that second's shared counter, and waits out any 429's ``retry_after`` another process
-recorded (for its route, or for everything when the 429 was global). Without Redis nothing
+429 on its own. With ``REDIS_URL`` set, every REST request of a token first takes the next
+free moment in the token's shared schedule, which spaces the fleet's requests evenly at
+45 a second (a tenth under the limit, for the clock and the trip to Discord), and waits out
+any 429's ``retry_after`` another process recorded (for its route, or for everything when
+the 429 was global). Spacing rather than a per-second count keeps the end of one second and
+the start of the next from reaching Discord as one burst. Without Redis nothing
 waits: one process keeps discord.py's own limiter, as before.
 
 Either way, responses with 401, 403 and 429 are counted over 10-minute windows (shared in
@@ -27,10 +30,27 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 
 GLOBAL_PER_SECOND = 50
+# The share of the limit the schedule hands out.
+HEADROOM = 0.9
+# Connections one process's limiter opens to Redis at most; requests beyond wait for one.
+REDIS_CONNECTIONS = 16
 INVALID_WINDOW_SECONDS = 600
 INVALID_BAN_THRESHOLD = 10_000
 # Logged when the window's count reaches each of these (a warning, then errors).
 INVALID_WARN_AT = (1_000, 2_500, 5_000, 7_500, 9_000)
+
+
+# The token's schedule (a generic cell rate algorithm without a burst): the request goes at
+# the later of now and the stored next free moment, which moves on by one interval. Redis's
+# own clock, so the processes' clocks need not agree. Returns the wait in seconds.
+_NEXT_MOMENT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local send = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+local after = send + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], string.format('%.6f', after), 'PX', math.ceil((after - now) * 1000) + 1000)
+return string.format('%.6f', send - now)
+"""
 
 
 def route_key(method: str, path: str) -> str:
@@ -57,7 +77,11 @@ class RestLimits:
         if redis_url:
             import redis.asyncio
 
-            self._redis = redis.asyncio.Redis.from_url(redis_url)
+            pool = redis.asyncio.BlockingConnectionPool.from_url(
+                redis_url, max_connections=REDIS_CONNECTIONS, timeout=10
+            )
+            self._redis = redis.asyncio.Redis.from_pool(pool)
+            self._next_moment = self._redis.register_script(_NEXT_MOMENT)
         self._invalid: list[float] = []  # without Redis: this process's invalid requests
 
     @property
@@ -65,8 +89,9 @@ class RestLimits:
         return self._redis is not None
 
     async def acquire(self, route: str) -> None:
-        """Wait for a place in this second's global counter and for any recorded 429 on
-        ``route`` (or a global one) to pass. Never raises: Redis trouble lets the request go."""
+        """Wait for any recorded 429 on ``route`` (or a global one) to pass, then for this
+        request's moment in the token's schedule. Never raises: Redis trouble lets the
+        request go."""
         if self._redis is None:
             return
         try:
@@ -77,15 +102,11 @@ class RestLimits:
                 if until > now:
                     await asyncio.sleep(min(until - now, 60))
                     continue
-                second = int(now)
-                key = f"{self.prefix}:second:{second}"
-                pipe = self._redis.pipeline()
-                pipe.incr(key)
-                pipe.expire(key, 3)
-                count, _ = await pipe.execute()
-                if int(count) <= self.per_second:
-                    return
-                await asyncio.sleep(max(0.001, second + 1 - time.time()))
+                interval = 1 / (self.per_second * HEADROOM)
+                wait = float(await self._next_moment(keys=[f"{self.prefix}:next"], args=[interval]))
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                return
         except Exception as exc:  # a limiter must not take the bot down with Redis
             log.warning("shared rate limit unavailable (%s); sending anyway", exc)
 

@@ -12,25 +12,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection
+from django.contrib.auth.models import User
+from django.db import connection, connections
 
+from accounts.models import Membership
 from devtools.discord_simulator import DiscordSimulator
 from integrations.discordbot.models import BotApplication, DiscordServer, GatewayLease
+from integrations.discordbot.ratelimit import GLOBAL_PER_SECOND
 from knowledge.actions import add_text_source
 from knowledge.ingestion import ingest_source
+from proactive.models import ProactivePost
 from tests.discordbot.conftest import APP_ID, FAQ, TOKEN
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(150)]
@@ -61,11 +69,14 @@ class Fleet:
     member_of: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     identify_times: list[float] = field(default_factory=list)
+    shard_count: int = 2
+    customs: list[str] = field(default_factory=lambda: [app for app, _ in CUSTOM])
 
-    def start(self, name: str) -> subprocess.Popen[bytes]:
+    def start(self, name: str, *command: str) -> subprocess.Popen[bytes]:
+        """A child process: ``manage.py discord_bot`` unless ``command`` says otherwise."""
         log = (self.logs / f"{name}.log").open("wb")
         process = subprocess.Popen(
-            [sys.executable, "manage.py", "discord_bot"],
+            list(command) or [sys.executable, "manage.py", "discord_bot"],
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -75,11 +86,12 @@ class Fleet:
         return process
 
     def connected_once(self) -> bool:
-        """Every unit has exactly one live session: shards 0 and 1 of the shared bot and
-        each custom bot."""
+        """Every unit has exactly one live session: each shard of the shared bot and each
+        custom bot."""
         shards = sorted(s or [] for s in self.sim.shards(APP_ID))
-        customs = [len(self.sim.hub.live_sessions(app)) for app, _ in CUSTOM]
-        return shards == [[0, 2], [1, 2]] and customs == [1] * len(CUSTOM)
+        customs = [len(self.sim.hub.live_sessions(app)) for app in self.customs]
+        wanted = [[n, self.shard_count] for n in range(self.shard_count)]
+        return shards == wanted and customs == [1] * len(self.customs)
 
     async def lease_owners(self) -> set[str]:
         return {owner async for owner in GatewayLease.objects.values_list("owner", flat=True)}
@@ -98,20 +110,21 @@ class Fleet:
                 await asyncio.sleep(1.0)
         return True
 
-    async def ask_everywhere(self) -> None:
-        """A mention in every guild; each gets exactly one reply."""
+    async def ask_everywhere(self, rounds: int = 1, timeout: float = 20) -> None:
+        """``rounds`` mentions in every guild; each gets exactly one reply."""
         posted = []
-        for guild, channel, app in self.guilds:
-            question = await self.sim.post_message(
-                guild, channel, self.member_of[guild], "How long do refunds take?", mention_bot_of=app
-            )
-            posted.append((channel, app, question["id"]))
+        for _ in range(rounds):
+            for guild, channel, app in self.guilds:
+                question = await self.sim.post_message(
+                    guild, channel, self.member_of[guild], "How long do refunds take?", mention_bot_of=app
+                )
+                posted.append((channel, app, question["id"]))
         for channel, app, question_id in posted:
             reply = await self.sim.wait_for_message(
                 channel,
                 author_id=app,
                 predicate=_replying_to(question_id),
-                timeout=20,
+                timeout=timeout,
             )
             assert "5 business days" in reply["content"]
         await asyncio.sleep(1.5)  # a second process answering too would have by now
@@ -209,6 +222,13 @@ async def fleet(sim: DiscordSimulator, workspace: Any, tmp_path: Path) -> AsyncI
                 if process.poll() is None:
                     process.kill()
             _show_tracebacks(tmp_path)
+            await _close_thread_connections()
+
+
+async def _close_thread_connections() -> None:
+    """Close the connection the test's own async queries opened in asgiref's thread, so the
+    test database can be dropped at the end of the run."""
+    await sync_to_async(connections.close_all)()
 
 
 def _show_tracebacks(logs: Path) -> None:
@@ -253,3 +273,218 @@ async def test_a_fleet_connects_everything_once_and_takes_over_a_stopped_or_kill
     assert took >= TTL * 0.5, "the leases of a killed process were taken before they expired"
     await fleet.ask_everywhere()
     assert third.poll() is None
+
+
+# --- the whole fleet: gateways, workers and web replicas on Postgres + Redis -------------------
+
+needs_postgres_and_redis = pytest.mark.skipif(
+    not (settings.DATABASE_URL and settings.REDIS_URL),
+    reason=(
+        "the fleet of gateway, worker and web processes needs PostgreSQL and Redis "
+        "(set DATABASE_URL and REDIS_URL, as .ci/run does); SQLite and Huey on SQLite are one machine's"
+    ),
+)
+BIG_SHARDS = 4
+BIG_CUSTOM = [(f"7400000000000000{n:02d}", f"fleet-custom-token-{n}") for n in range(6)]
+BIG_SHARED_GUILDS = 34  # + one guild per custom bot: 40
+PASSWORD = "correct horse battery staple"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class BigFleet:
+    fleet: Fleet
+    webs: list[str]  # base URLs
+    proactive_guild: tuple[int, str]  # (server pk, channel id)
+
+    def gateways(self) -> list[subprocess.Popen[bytes]]:
+        return [p for p in self.fleet.processes if p.args[-1] == "discord_bot"]  # type: ignore[index]
+
+
+@pytest.fixture
+async def big_fleet(
+    sim: DiscordSimulator, workspace: Any, tmp_path: Path, settings: Any
+) -> AsyncIterator[BigFleet]:
+    shared = sim.add_application(APP_ID, TOKEN, bot_name="Guildmind")
+    shared.recommended_shards = BIG_SHARDS
+    source = await sync_to_async(add_text_source)(workspace, title="Help Center", text=FAQ, enqueue=False)
+    await sync_to_async(ingest_source)(source.pk)
+    # The web processes check passwords with Django's default hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    user = await sync_to_async(User.objects.create_user)("alice", "alice@example.org", PASSWORD)
+    await Membership.objects.acreate(user=user, workspace=workspace, role=Membership.Role.OWNER)
+    env = {
+        **os.environ,
+        **_database_env(),
+        "REDIS_URL": settings.REDIS_URL,
+        # Its own queue and keys in the shared Redis: no other test's worker takes its jobs.
+        "HUEY_NAME": f"fleet-{uuid.uuid4().hex[:8]}",
+        "DATA_DIR": str(settings.DATA_DIR),
+        "DISCORD_APPLICATION_ID": APP_ID,
+        "DISCORD_BOT_TOKEN": TOKEN,
+        "DISCORD_API_BASE_URL": sim.api_base_url,
+        "DISCORD_GATEWAY_URL": sim.gateway_url,
+        "GATEWAY_LEASE_TTL_SECONDS": str(TTL),
+        "GATEWAY_LEASE_RENEW_SECONDS": "0.5",
+        "GATEWAY_IDENTIFY_INTERVAL_SECONDS": "0.3",
+        "SETTINGS_REFRESH_SECONDS": "0.5",
+        "RATE_LIMIT_MEMBER": "off",
+        "RATE_LIMIT_CHANNEL": "off",
+        "LOGIN_LIMIT_PER_ACCOUNT": "2/15 minutes",
+        "LOG_LEVEL": "WARNING",
+        "WORKER_THREADS": "2",
+    }
+    for name in ("DISCORD_SHARD_IDS", "DISCORD_SHARD_COUNT", "HUEY_IMMEDIATE"):
+        env.pop(name, None)
+    fleet = Fleet(sim=sim, env=env, logs=tmp_path, shard_count=BIG_SHARDS, customs=[a for a, _ in BIG_CUSTOM])
+    app = await BotApplication.objects.acreate(application_id=APP_ID, is_shared=True, bot_token=TOKEN)
+    for n in range(BIG_SHARED_GUILDS):
+        guild = sim.add_guild(f"Shared {n}", bot_tokens=[TOKEN], guild_id=str(((1000 + n) << 22) + 7))
+        fleet.guilds.append((guild.id, guild.channels["general"].id, APP_ID))
+        fleet.member_of[guild.id] = sim.add_member(guild.id, "mia").user.id
+    # The first guild posts on its own: due at once, as a schedule seen for the first time.
+    first_guild, first_channel, _ = fleet.guilds[0]
+    proactive = await DiscordServer.objects.acreate(
+        guild_id=first_guild,
+        workspace=workspace,
+        application=app,
+        name="Shared 0",
+        proactive_enabled=True,
+        proactive_channel="general",
+        proactive_topic="Refunds",
+        proactive_frequency="2h",
+    )
+    for app_id, token in BIG_CUSTOM:
+        sim.add_application(app_id, token, bot_name=f"Custom {app_id[-2:]}")
+        await BotApplication.objects.acreate(application_id=app_id, workspace=workspace, bot_token=token)
+        guild = sim.add_guild(f"Custom {app_id}", bot_tokens=[token])
+        fleet.guilds.append((guild.id, guild.channels["general"].id, app_id))
+        fleet.member_of[guild.id] = sim.add_member(guild.id, "mia").user.id
+    webs = []
+    with _stopped(fleet.processes):
+        try:
+            for n in range(2):
+                port = _free_port()
+                web = [sys.executable, "-m", "uvicorn", "guildmind.asgi:application", "--port", str(port)]
+                fleet.start(f"web{n}", *web, "--host", "127.0.0.1", "--lifespan", "off")
+                webs.append(f"http://127.0.0.1:{port}")
+            for n in range(2):
+                fleet.start(f"worker{n}", sys.executable, "manage.py", "run_huey")
+            for n in range(3):
+                fleet.start(f"gateway{n}")
+            yield BigFleet(fleet, webs, (proactive.pk, first_channel))
+        finally:
+            for process in fleet.processes:
+                if process.poll() is None:
+                    process.kill()
+            _show_tracebacks(tmp_path)
+            await _close_thread_connections()
+
+
+def _signed_in(client: httpx.Client, username: str, password: str) -> httpx.Response:
+    """Submit the login form (with its CSRF token) through ``client``."""
+    page = client.get("/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert token, "no CSRF token on the login page"
+    return client.post(
+        "/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": token.group(1)},
+        headers={"Referer": f"{client.base_url}/login/"},
+    )
+
+
+def _check_web_replicas(webs: list[str]) -> None:
+    """Both replicas answer their health check; a session signed in on one is signed in on
+    the other; failed sign-ins are counted in one window across both."""
+    for base in webs:
+        assert httpx.get(f"{base}/health/", timeout=10).json() == {"ok": True}
+    first, second = (httpx.Client(base_url=base, timeout=30) for base in webs)
+    with first, second:
+        signed_in = _signed_in(first, "alice", PASSWORD)
+        assert signed_in.status_code == 302, signed_in.text[-500:]
+        second.cookies.set("sessionid", first.cookies["sessionid"])
+        assert httpx.get(f"{webs[1]}/", timeout=30).status_code == 302  # signed out: to the login
+        home = second.get("/")
+        assert home.status_code == 200, f"the other replica lost the session ({home.status_code})"
+        # LOGIN_LIMIT_PER_ACCOUNT is 2 in 15 minutes: one failure on each replica uses it up.
+        for client in (first, second):
+            client.cookies.clear()
+            assert "didn&#x27;t match" in _signed_in(client, "nobody", "wrong").text
+        assert "Too many attempts" in _signed_in(first, "nobody", "wrong").text
+
+
+async def _posted_once(big: BigFleet) -> None:
+    """Both workers ran the periodic tick on start, for the same slot: one post went out."""
+    server_pk, channel = big.proactive_guild
+
+    @sync_to_async
+    def posts() -> list[ProactivePost]:
+        return list(ProactivePost.objects.filter(server_id=server_pk))
+
+    async def posted() -> bool:
+        return any(p.status == ProactivePost.Status.POSTED for p in await posts())
+
+    await until(posted, 45, "a proactive post from the workers")
+    await asyncio.sleep(1.0)
+    done = await posts()
+    assert len(done) == 1, [(p.status, p.error) for p in done]
+    unprompted = [
+        m
+        for m in big.fleet.sim.messages(channel)
+        if m["author"]["id"] == APP_ID and not m.get("message_reference")
+    ]
+    assert len(unprompted) == 1
+
+
+def _within_global_limit(sim: DiscordSimulator) -> None:
+    for app in [APP_ID, *(a for a, _ in BIG_CUSTOM)]:
+        busiest = sim.recorder.busiest_second(app)
+        if busiest > GLOBAL_PER_SECOND:
+            per_second = Counter(int(c.at) for c in sim.recorder.calls if c.bot_id == app)
+            second = max(per_second, key=lambda s: per_second[s])
+            calls = Counter(
+                f"{c.method} {c.path}" for c in sim.recorder.calls if c.bot_id == app and int(c.at) == second
+            )
+            raise AssertionError(f"{app} sent {busiest} REST requests in one second: {calls.most_common(5)}")
+
+
+@needs_postgres_and_redis
+@pytest.mark.timeout(240)
+async def test_a_fleet_of_gateways_workers_and_web_replicas_runs_everything_once(big_fleet: BigFleet) -> None:
+    fleet = big_fleet.fleet
+    started = time.monotonic()
+    await until(lambda: fleet.spread_over(3), 90, "10 units connected once, spread over 3 gateways")
+    connected = time.monotonic() - started
+    await asyncio.to_thread(_check_web_replicas, big_fleet.webs)
+
+    await fleet.ask_everywhere(rounds=10, timeout=60)  # 400 mentions, each answered once
+    answered = time.monotonic() - started
+    _within_global_limit(fleet.sim)
+    await _posted_once(big_fleet)
+
+    # SIGKILL: the others connect its shards and bots within TTL + 15 s.
+    killed, graceful, survivor = big_fleet.gateways()
+    killed.send_signal(signal.SIGKILL)
+    await asyncio.to_thread(killed.wait, 30)
+    took = await until(lambda: fleet.spread_over(2), TTL + 15, "the killed gateway's units taken over")
+    assert took >= TTL * 0.5, "the leases of a killed process were taken before they expired"
+    await fleet.ask_everywhere()
+
+    # A graceful stop hands over at once.
+    graceful.send_signal(signal.SIGTERM)
+    await asyncio.to_thread(graceful.wait, 30)
+    handed = await until(lambda: fleet.spread_over(1), TTL + 15, "the last gateway runs everything")
+    assert handed < TTL, f"a graceful stop took {handed:.1f} s to hand over"
+    await fleet.ask_everywhere()
+    assert survivor.poll() is None
+    _within_global_limit(fleet.sim)
+    print(
+        f"fleet: connected in {connected:.1f} s, 400 mentions answered by {answered:.1f} s, "
+        f"SIGKILL taken over in {took:.1f} s, graceful stop in {handed:.1f} s, "
+        f"busiest second of the shared token {fleet.sim.recorder.busiest_second(APP_ID)} requests"
+    )

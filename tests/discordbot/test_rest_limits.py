@@ -5,6 +5,7 @@ requests (401/403/429) are counted and logged long before Discord's ban threshol
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 import uuid
@@ -80,6 +81,27 @@ async def test_two_processes_together_stay_within_the_global_limit(
     assert len(stamps) == 60
     assert max(per_second.values()) <= 20, per_second
     assert len(per_second) >= 3  # 60 requests at 20 a second span three seconds
+
+
+@needs_redis
+async def test_requests_are_spaced_so_no_second_boundary_sees_a_burst(
+    fleet_limits: tuple[RestLimits, RestLimits],
+) -> None:
+    """At 20 a second, two processes' requests leave one every 1/18 s (the headroom), not
+    twenty at the end of one second and twenty more at the start of the next."""
+    stamps: list[float] = []
+
+    async def send(limits: RestLimits) -> None:
+        for _ in range(10):
+            await limits.acquire("GET /api/v10/users/@me")
+            stamps.append(time.monotonic())
+
+    await asyncio.gather(send(fleet_limits[0]), send(fleet_limits[1]))
+    stamps.sort()
+    gaps = [later - earlier for earlier, later in itertools.pairwise(stamps)]
+    assert min(gaps) > 0.03, gaps  # 1/18 s is 0.056 s; the event loop wakes a little early
+    in_any_half_second = max(sum(1 for t in stamps if start <= t < start + 0.5) for start in stamps)
+    assert in_any_half_second <= 10
 
 
 @needs_redis
