@@ -5,7 +5,11 @@ its leases' TTL and the others connect them within TTL + 15 s. Shard starts take
 per IDENTIFY bucket across the processes.
 
 Runs on SQLite (the processes share the test database file) and on Postgres + Redis when
-DATABASE_URL and REDIS_URL are set."""
+DATABASE_URL and REDIS_URL are set. The whole fleet (three gateways, two workers and two
+web replicas; four shards and six custom bots over 40 guilds) needs both, and also checks
+that no second's REST traffic of a token passes Discord's global limit, that a session and
+the sign-in limits are shared by the web replicas, and that two workers post a proactive
+message once per slot."""
 
 from __future__ import annotations
 
