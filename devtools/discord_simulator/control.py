@@ -9,7 +9,10 @@ guild in the path, so a channel or member of another guild is not found (404).
   oldest first, deleted ones marked (what moderation removed stays visible as such);
 - ``POST /_sandbox/guilds/{guild}/channels/{channel}/messages`` with ``author_id``,
   ``content`` and ``mention_bot``: a member's message, stored and dispatched as
-  MESSAGE_CREATE to the guild's bots exactly as :meth:`DiscordSimulator.post_message` does.
+  MESSAGE_CREATE to the guild's bots exactly as :meth:`DiscordSimulator.post_message` does;
+- ``POST /_sandbox/guilds/{guild}/channels/{channel}/messages/{message}/clicks`` with
+  ``author_id`` and ``custom_id``: a member clicks one of the buttons of a bot's message,
+  dispatched as INTERACTION_CREATE exactly as :meth:`DiscordSimulator.click_button` does.
 
 :func:`seed_sandbox` builds the sandbox world (ids fixed, so conversations continue
 across restarts of the simulator).
@@ -59,6 +62,9 @@ def install(app: web.Application, simulator: DiscordSimulator, key: str) -> None
     app.router.add_get(PREFIX + "/guilds/{guild_id}", _guild)
     app.router.add_get(PREFIX + "/guilds/{guild_id}/channels/{channel_id}/messages", _messages)
     app.router.add_post(PREFIX + "/guilds/{guild_id}/channels/{channel_id}/messages", _post)
+    app.router.add_post(
+        PREFIX + "/guilds/{guild_id}/channels/{channel_id}/messages/{message_id}/clicks", _click
+    )
 
 
 def seed_sandbox(simulator: DiscordSimulator, *, application_id: str, token: str, guild_id: str) -> Guild:
@@ -162,6 +168,42 @@ async def _post(request: web.Request) -> web.Response:
     return json_response(_summary(simulator, message), 201)
 
 
+async def _click(request: web.Request) -> web.Response:
+    simulator, guild, channel = _place(request)
+    assert channel is not None
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return json_response({"message": "a JSON object is expected", "code": 0}, 400)
+    member = guild.members.get(str(body.get("author_id") or ""))
+    message_id, custom_id = request.match_info["message_id"], str(body.get("custom_id") or "")
+    message = next(
+        (m for m in simulator.state.messages_by_channel.get(channel.id, []) if m["id"] == message_id), None
+    )
+    if member is None or member.user.bot or message is None or simulator.is_deleted(message_id):
+        raise web.HTTPNotFound()
+    if custom_id not in {b["custom_id"] for b in _buttons(message)}:
+        return json_response({"message": "the message has no such button", "code": 0}, 400)
+    interaction = await simulator.click_button(message_id, member.id, custom_id)
+    return json_response({"interaction_id": interaction["id"]}, 202)
+
+
+def _buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The message's buttons that can be clicked (not links, not disabled)."""
+    return [
+        {
+            "custom_id": component["custom_id"],
+            "label": component.get("label") or "",
+            "emoji": (component.get("emoji") or {}).get("name") or "",
+        }
+        for row in message.get("components") or []
+        for component in row.get("components") or []
+        if component.get("type") == 2 and component.get("custom_id") and not component.get("disabled")
+    ]
+
+
 def _summary(simulator: DiscordSimulator, message: dict[str, Any]) -> dict[str, Any]:
     author = message["author"]
     reference = message.get("message_reference") or {}
@@ -173,5 +215,5 @@ def _summary(simulator: DiscordSimulator, message: dict[str, Any]) -> dict[str, 
         "timestamp": message.get("timestamp"),
         "reply_to": reference.get("message_id"),
         "deleted": simulator.is_deleted(message["id"]),
-        "buttons": sum(len(row.get("components") or []) for row in message.get("components") or []),
+        "buttons": _buttons(message),
     }

@@ -174,6 +174,10 @@ class SandboxUnavailable(Exception):
     """The simulator did not answer (not started yet, restarting) or refused the request."""
 
 
+class SandboxRefused(SandboxUnavailable):
+    """The simulator answered with a 4xx: no such message or button (gone, or never there)."""
+
+
 @dataclass(frozen=True)
 class Place:
     channels: list[dict[str, str]]
@@ -205,6 +209,10 @@ class SandboxClient:
         body = {"author_id": author_id, "content": content, "mention_bot": mention_bot}
         return dict(self._call("POST", self._channel(channel_id), body))
 
+    def click(self, channel_id: str, message_id: str, author_id: str, custom_id: str) -> dict[str, Any]:
+        body = {"author_id": author_id, "custom_id": custom_id}
+        return dict(self._call("POST", f"{self._channel(channel_id)}/{int(message_id)}/clicks", body))
+
     def _channel(self, channel_id: str) -> str:
         return f"/_sandbox/guilds/{self.guild_id}/channels/{int(channel_id)}/messages"
 
@@ -218,6 +226,11 @@ class SandboxClient:
         try:
             with urllib.request.urlopen(request, timeout=CONTROL_TIMEOUT_SECONDS) as response:  # noqa: S310
                 return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            if 400 <= exc.code < 500:
+                raise SandboxRefused(f"{exc.code} {exc.reason}") from exc
+            log.warning("the sandbox simulator failed %s %s: %s", method, path, exc)
+            raise SandboxUnavailable(str(exc)) from exc
         except (urllib.error.URLError, OSError, ValueError) as exc:
             log.warning("the sandbox simulator did not answer %s %s: %s", method, path, exc)
             raise SandboxUnavailable(str(exc)) from exc

@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -24,6 +24,7 @@ from integrations.discordbot.sandbox import (
     SANDBOX_APPLICATION_ID,
     Place,
     SandboxClient,
+    SandboxRefused,
     SandboxUnavailable,
     sandbox_server_for,
 )
@@ -73,13 +74,19 @@ def _channel_of(place: Place, wanted: str | None) -> dict[str, str]:
 
 
 def _shown(place: Place, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Messages as the page shows them: mentions by name, not id."""
+    """Messages as the page shows them: mentions by name, not id; a bot reply's buttons
+    clickable as the member it answered (``asker``), the one Discord would show them to."""
     names = {m["id"]: m["name"] for m in place.members} | {SANDBOX_APPLICATION_ID: "Guildmind"}
+    authors = {m["id"]: m["author"] for m in messages}
 
     def readable(match: re.Match[str]) -> str:
         return "@" + names.get(match.group(1), "someone")
 
-    return [{**m, "text": _MENTION.sub(readable, m["content"])} for m in messages]
+    def asker(message: dict[str, Any]) -> dict[str, Any] | None:
+        author = authors.get(message.get("reply_to") or "")
+        return author if message["bot"] and author and place.member(author["id"]) else None
+
+    return [{**m, "text": _MENTION.sub(readable, m["content"]), "asker": asker(m)} for m in messages]
 
 
 @login_required
@@ -110,7 +117,8 @@ def _page(
         "server": server,
         "place": place,
         "channel": channel,
-        "messages": messages,
+        # Not "messages": that is Django's messages framework, which the base template shows.
+        "channel_messages": messages,
         "examples": examples,
         "form": form or SandboxMessageForm(place=place, initial={"channel": channel["id"]}),
         "messages_url": reverse("sandbox_messages") + f"?channel={channel['id']}",
@@ -148,6 +156,30 @@ def sandbox_post(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def sandbox_click(request: HttpRequest) -> HttpResponse:
+    """A member clicks a button of the bot's reply (👍/👎, "Want a person?"): the simulator
+    sends the click to the bot as Discord would."""
+    server = _server_or_404(request)
+    client = SandboxClient(server.guild_id)
+    fields = {name: request.POST.get(name, "") for name in ("channel", "message", "member", "custom_id")}
+    if not all(fields.values()) or not fields["channel"].isdigit() or not fields["message"].isdigit():
+        return HttpResponseBadRequest("channel, message, member and custom_id are needed")
+    try:
+        place = client.place()
+        if place.channel(fields["channel"]) is None or place.member(fields["member"]) is None:
+            raise Http404("No such channel or member")
+        client.click(fields["channel"], fields["message"], fields["member"], fields["custom_id"])
+    except SandboxRefused:
+        return HttpResponseBadRequest("That message or button is no longer there.")
+    except SandboxUnavailable:
+        return render(
+            request, "discord/sandbox.html", {"server": server, "unavailable": UNAVAILABLE}, status=503
+        )
+    return redirect(reverse("sandbox") + f"?channel={fields['channel']}")
+
+
+@login_required
 @require_GET
 def sandbox_messages(request: HttpRequest) -> HttpResponse:
     """The channel's messages: an HTML fragment the page polls, or JSON (``?format=json``)."""
@@ -163,4 +195,6 @@ def sandbox_messages(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"error": UNAVAILABLE}, status=503)
     if request.GET.get("format") == "json":
         return JsonResponse({"channel": channel, "messages": messages})
-    return render(request, "discord/_sandbox_messages.html", {"messages": messages, "channel": channel})
+    return render(
+        request, "discord/_sandbox_messages.html", {"channel_messages": messages, "channel": channel}
+    )

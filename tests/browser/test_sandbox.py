@@ -19,6 +19,7 @@ from django.contrib.auth.models import User
 from huey.contrib.djhuey import HUEY
 
 from accounts.models import Membership
+from conversations.models import AnswerFeedback
 from devtools.discord_simulator import DiscordSimulator
 from devtools.discord_simulator.control import seed_sandbox
 from integrations.discordbot.endpoints import configure_discord_endpoints, current_discord_endpoints
@@ -137,6 +138,14 @@ async def test_a_sandbox_conversation_is_answered_moderated_and_taken_over(world
     assert await _fits(page)
     await shot(page, "2-answered")
 
+    # Sam finds the answer unhelpful: the 👎 on the bot's reply, clicked as Sam, reaches the
+    # bot as a component interaction and is recorded against the answer.
+    answer = messages.locator(".sandbox-message.from-bot", has_text="5 business days")
+    await answer.get_by_role("group", name="Buttons on this reply, clicked as sam").wait_for()
+    await answer.get_by_role("button", name="👎 Not helpful").click()
+    await expect(page.get_by_role("heading", name="#help")).to_be_visible()
+    await _recorded_unhelpful()
+
     # An invite link from Sam in #general: deleted, and Sam warned, in front of the owner.
     await page.get_by_role("button", name="sam in #general: “Join my server").click()
     await expect(page.get_by_role("heading", name="#general")).to_be_visible()
@@ -147,6 +156,7 @@ async def test_a_sandbox_conversation_is_answered_moderated_and_taken_over(world
     # The owner takes Sam's conversation over in the live view and replies there.
     await page.get_by_role("navigation", name="Main").get_by_role("link", name="Conversations").click()
     await page.get_by_role("link", name="sam", exact=True).first.click()
+    await page.get_by_label("Members' feedback").get_by_text("👎 1 not helpful").wait_for()
     await page.get_by_role("button", name="Take over").click()
     await page.get_by_text("You have this conversation.").wait_for()
     await page.get_by_label("Reply as Olivia (team)").fill("Hi Sam, Olivia here: yours went out today.")
@@ -158,6 +168,14 @@ async def test_a_sandbox_conversation_is_answered_moderated_and_taken_over(world
     await messages.get_by_text("Olivia (team):** Hi Sam, Olivia here: yours went out today.").wait_for()
     await shot(page, "4-taken-over")
     assert await UsageEvent.objects.acount() == 0  # none of it counted against the plan
+
+
+async def _recorded_unhelpful() -> None:
+    for _ in range(100):
+        if await AnswerFeedback.objects.filter(helpful=False).aexists():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the 👎 was not recorded")
 
 
 async def _fits(page: Any) -> bool:

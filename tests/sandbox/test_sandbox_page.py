@@ -6,12 +6,14 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+import httpx
 import pytest
 from django.test import Client
 
+from integrations.discordbot import feedback_buttons
 from integrations.discordbot.models import BotApplication
 from integrations.discordbot.sandbox import SANDBOX_APPLICATION_ID, sandbox_running
-from tests.sandbox.conftest import ThreadedSandbox
+from tests.sandbox.conftest import KEY, ThreadedSandbox
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +55,9 @@ def test_a_post_reaches_the_simulator_as_that_member_mentioning_the_bot(
     assert response.status_code == 302
     assert response["Location"] == f"/discord/sandbox/?channel={sandbox.channel('help')}"
     [message] = sandbox.messages("help")
+    page = alice_client.get(response["Location"]).content.decode()
+    assert "Where is the refund policy?" in page
+    assert '<ul class="messages"' not in page  # the channel's messages are not Django's notices
     assert message["author"]["id"] == sandbox.member("riley")
     assert message["content"] == f"<@{SANDBOX_APPLICATION_ID}> Where is the refund policy?"
     assert sandbox.messages("general") == []
@@ -93,6 +98,61 @@ def test_another_workspace_can_neither_read_nor_post_into_the_sandbox(
     assert post(bob_client, sandbox, "sam", "general", "let me in", mention_bot="on").status_code == 404
     assert sandbox.messages("general") == []
     assert 'href="/discord/sandbox/"' not in bob_client.get("/").content.decode()
+
+
+def _bot_reply(sandbox: ThreadedSandbox, to: dict[str, Any]) -> dict[str, Any]:
+    """The sandbox bot's reply to ``to`` with the feedback buttons, sent through the REST API."""
+    response = httpx.post(
+        f"{sandbox.sim.api_base_url}/channels/{to['channel_id']}/messages",
+        headers={"Authorization": f"Bot {KEY}"},
+        json={
+            "content": "Refunds take 5 business days.",
+            "message_reference": {"message_id": to["id"]},
+            "components": feedback_buttons.answer_buttons(42),
+        },
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_a_bot_reply_s_buttons_are_clicked_as_the_member_it_answered(
+    alice_client: Client, sandbox: ThreadedSandbox
+) -> None:
+    post(alice_client, sandbox, "sam", "help", "How long do refunds take?", mention_bot="on")
+    [question] = sandbox.messages("help")
+    reply = _bot_reply(sandbox, question)
+    fragment = alice_client.get(f"/discord/sandbox/messages/?channel={sandbox.channel('help')}")
+    html = fragment.content.decode()
+    assert 'aria-label="Buttons on this reply, clicked as sam"' in html
+    assert "👎 Not helpful" in html and "👍 Helpful" in html
+    down = feedback_buttons.custom_id(feedback_buttons.DOWN, 42)
+    data = {"channel": sandbox.channel("help"), "message": reply["id"], "member": sandbox.member("sam")}
+    response = alice_client.post("/discord/sandbox/click/", {**data, "custom_id": down})
+    assert response.status_code == 302
+    [click] = sandbox.sim.state.interactions.values()
+    assert click.payload["data"]["custom_id"] == down
+    assert click.payload["member"]["user"]["id"] == sandbox.member("sam")
+    # A button the message does not have, or a message of another channel, is refused.
+    bad = alice_client.post("/discord/sandbox/click/", {**data, "custom_id": "gm:fb:x:1"})
+    assert bad.status_code == 400
+    elsewhere = {**data, "channel": sandbox.channel("general"), "custom_id": down}
+    assert alice_client.post("/discord/sandbox/click/", elsewhere).status_code == 400
+    assert len(sandbox.sim.state.interactions) == 1
+
+
+def test_another_workspace_cannot_click_in_the_sandbox(
+    alice_client: Client, bob_client: Client, sandbox: ThreadedSandbox
+) -> None:
+    post(alice_client, sandbox, "sam", "help", "How long do refunds take?", mention_bot="on")
+    reply = _bot_reply(sandbox, sandbox.messages("help")[0])
+    data = {
+        "channel": sandbox.channel("help"),
+        "message": reply["id"],
+        "member": sandbox.member("sam"),
+        "custom_id": feedback_buttons.custom_id(feedback_buttons.DOWN, 42),
+    }
+    assert bob_client.post("/discord/sandbox/click/", data).status_code == 404
+    assert sandbox.sim.state.interactions == {}
 
 
 def test_a_channel_or_member_of_another_guild_is_refused(
