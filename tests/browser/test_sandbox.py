@@ -28,6 +28,7 @@ from knowledge.actions import add_text_source
 from knowledge.ingestion import ingest_source
 from tests.browser.conftest import (
     NO_CHROMIUM,
+    PHONE,
     SCREENSHOTS,
     CSPWatch,
     chromium_installed,
@@ -167,6 +168,13 @@ async def test_a_sandbox_conversation_is_answered_moderated_and_taken_over(world
     await page.goto(f"/discord/sandbox/?channel={world.channel('help')}")
     await messages.get_by_text("Olivia (team):** Hi Sam, Olivia here: yours went out today.").wait_for()
     await shot(page, "4-taken-over")
+
+    # At a phone's width the channel, its buttons and the form stack without widening the page.
+    await page.set_viewport_size(PHONE)
+    await page.reload()
+    await messages.get_by_text("5 business days").wait_for()
+    assert await _fits(page)
+    await shot(page, "5-phone")
     assert await UsageEvent.objects.acount() == 0  # none of it counted against the plan
 
 
