@@ -73,6 +73,7 @@ class GuildmindBot(discord.AutoShardedClient):
         self._commands_synced = False
         self.last_seen_message_id = 0
         self._facts: dict[int, tuple[int, tuple[str, ...]]] = {}
+        self._facts_locks: dict[int, asyncio.Lock] = {}
         self.identify_gate = identify_gate
         self._channel_names: dict[int, dict[str, str]] = {}
 
@@ -215,20 +216,24 @@ class GuildmindBot(discord.AutoShardedClient):
     async def record_facts(self, guild: discord.Guild) -> None:
         """Write what the bot can do in ``guild`` (permissions, roles above its own) when it
         changed since the last write: the dashboard's diagnostics read it."""
-        me = guild.me
-        if me is None:
-            return
-        top = me.top_role
-        above = tuple(
-            role.name for role in sorted(guild.roles, reverse=True) if role > top and not role.is_default()
-        )
-        facts = (me.guild_permissions.value, above)
-        if self._facts.get(guild.id) == facts:
-            return
-        self._facts[guild.id] = facts
-        await async_db(record_server_facts)(
-            self.guildmind_application_id, str(guild.id), permissions=facts[0], roles_above=list(above)
-        )
+        # One write at a time per guild, its facts read once the previous write is done:
+        # database calls run on a pool of threads, so two in flight could land in either
+        # order and leave the older facts on the row.
+        async with self._facts_locks.setdefault(guild.id, asyncio.Lock()):
+            me = guild.me
+            if me is None:
+                return
+            top = me.top_role
+            above = tuple(
+                role.name for role in sorted(guild.roles, reverse=True) if role > top and not role.is_default()
+            )
+            facts = (me.guild_permissions.value, above)
+            if self._facts.get(guild.id) == facts:
+                return
+            await async_db(record_server_facts)(
+                self.guildmind_application_id, str(guild.id), permissions=facts[0], roles_above=list(above)
+            )
+            self._facts[guild.id] = facts
 
     async def record_channel_names(self, guild: discord.Guild, channels: list[Any]) -> None:
         """Write the names of ``channels`` the dashboard does not know yet (or knows by an

@@ -55,11 +55,11 @@ def test_a_5000_character_question_wraps_in_the_playground_bubble(
 
 
 @pytest.mark.parametrize(("label", "viewport"), WIDTHS)
-def test_a_400_character_title_wraps_in_the_sources_table_and_on_its_page(
+def test_the_longest_title_wraps_in_the_sources_table_and_on_its_page(
     page: Any, alice: Any, workspace: Any, label: str, viewport: dict[str, int]
 ) -> None:
-    title = "T" * 400
-    # The form caps titles at 300 characters; a crawled page's title may be anything.
+    # The longest title a source can hold (ingestion clips crawled and uploaded titles to it).
+    title = "T" * KnowledgeSource._meta.get_field("title").max_length
     long = KnowledgeSource.objects.create(workspace=workspace, kind="url", title=title, status="ready")
     add_ready_source(workspace, "Opening hours", "We open at nine.")
     page.set_viewport_size(viewport)
