@@ -13,14 +13,18 @@ constants to copy into ``assistant/evidence.py``, and how they do on the test ha
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import numpy as np
 
 MAX_FALSE_ABSTAIN = 0.10
+# The sets fitted on by default (``python -m benchmarks.calibrate quality quality-hosting``
+# fits on both: see assistant/evidence.py for why its constants come from this one).
+SET_NAMES = ("quality",)
 FEATURES = ("unexplained", "weakest_informative")
 
 
-def collect(workspace: object, half: str) -> tuple[np.ndarray, np.ndarray]:
+def collect(workspace: object, half: str, data: Path) -> tuple[np.ndarray, np.ndarray]:
     from assistant import evidence
     from assistant.answering import retrieval_query
     from assistant.providers.base import Turn
@@ -28,7 +32,7 @@ def collect(workspace: object, half: str) -> tuple[np.ndarray, np.ndarray]:
     from knowledge import search
 
     rows, labels = [], []
-    for question in load_questions():
+    for question in load_questions(data):
         if question.half != half:
             continue
         history = [Turn("member", h) for h in question.history]
@@ -36,6 +40,9 @@ def collect(workspace: object, half: str) -> tuple[np.ndarray, np.ndarray]:
         passages = search.search(workspace.id, query)  # type: ignore[attr-defined]
         if not passages:
             continue  # nothing retrieved: the bot says it doesn't know whatever the weights
+        passage = evidence.answering(question.question, query, passages)
+        if passage is not None and evidence.ruled_out(question.question, passage):
+            continue  # declined whatever the weights (a name or kind of answer it lacks)
         found = evidence.gather(question.question, query, passages)
         if found is None:
             raise SystemExit("no vectors: is KNOWLEDGE_EMBEDDINGS off?")
@@ -65,14 +72,20 @@ def rates(p: np.ndarray, y: np.ndarray, threshold: float) -> tuple[float, float]
     return float((~answered[y == 0]).mean()), float((~answered[y == 1]).mean())
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     from benchmarks.common import setup_django
 
     setup_django()
-    from benchmarks.quality import build_workspace
+    from benchmarks.quality import SETS, build_workspace
 
-    workspace = build_workspace()
-    x, y = collect(workspace, "dev")
+    sets = [SETS / name for name in (argv if argv is not None else sys.argv[1:]) or SET_NAMES]
+    workspaces = [build_workspace(data) for data in sets]
+
+    def both(half: str) -> tuple[np.ndarray, np.ndarray]:
+        parts = [collect(w, half, data) for w, data in zip(workspaces, sets, strict=True)]
+        return np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts])
+
+    x, y = both("dev")
     w, b = fit(x, y)
     p = 1 / (1 + np.exp(-(x @ w + b)))
     # The highest abstention that keeps false abstentions within the target (10%).
@@ -83,7 +96,7 @@ def main() -> int:
     print(f"BIAS = {b:.2f}")
     print(f"THRESHOLD = {best:.2f}")
     print(f"dev: abstains when not covered {abstain:.0%}, although covered {false_abstain:.0%}")
-    tx, ty = collect(workspace, "test")
+    tx, ty = both("test")
     tp = 1 / (1 + np.exp(-(tx @ w + b)))
     abstain, false_abstain = rates(tp, ty, best)
     print(f"test: abstains when not covered {abstain:.0%}, although covered {false_abstain:.0%}")

@@ -6,7 +6,7 @@ import pytest
 
 from assistant import cues, evidence
 from assistant.answering import retrieval_query
-from assistant.providers.base import Passage, Turn
+from assistant.providers.base import HEADING_SEPARATOR, Passage, Turn
 
 STUDENTS = Passage(
     text="Students pay 40% less for the monthly pass with a university email address.",
@@ -80,6 +80,85 @@ def test_the_answer_comes_from_the_passage_that_holds_the_question_s_words() -> 
 
     assert evidence.answering("do students pay less?", "", [prices, students]) is students
     assert evidence.answering("what is the price per minute?", "", [prices, students]) is prices
+
+
+PLANS = Passage(
+    text="Every plan is named after a block. Cobble is our most popular plan.",
+    title="Minecraft plans and prices",
+    heading=f"Minecraft plans and prices{HEADING_SEPARATOR}Which plan should I pick?",
+    score=0.70,
+    source_id=7,
+    chunk_id=70,
+    dense=0.66,
+    lexical=1.0,
+    margin=0.2,
+)
+PRICES = Passage(
+    text="- Pebble: Price: £3.50\n- Cobble: Price: £6.50\n- Diamond: Price: £22.00",
+    title="Minecraft plans and prices",
+    heading=f"Minecraft plans and prices{HEADING_SEPARATOR}The plans",
+    score=0.55,
+    source_id=7,
+    chunk_id=71,
+    dense=0.50,
+    lexical=0.7,
+    margin=0.05,
+)
+
+
+def test_the_answer_comes_from_the_section_holding_the_kind_of_answer_asked_for() -> None:
+    # Retrieval ranks the plan advice first; only the price list holds a price.
+    assert evidence.answering("How much is the Cobble plan?", "", [PLANS, PRICES]) is PRICES
+    assert evidence.answering("Which plan is the most popular?", "", [PLANS, PRICES]) is PLANS
+
+
+def test_a_follow_up_is_answered_from_the_section_holding_its_own_words() -> None:
+    # The query carries the previous question, which pulls the advice section first.
+    setting_up = Passage(
+        text="Invite the bot from Settings and choose the channel it posts in.",
+        title="Relay Discord bot",
+        heading=f"Relay Discord bot{HEADING_SEPARATOR}Setting it up",
+        score=0.71,
+        source_id=9,
+        chunk_id=91,
+        dense=0.66,
+        lexical=1.0,
+        margin=0.1,
+    )
+    about = Passage(
+        **{
+            **setting_up.__dict__,
+            "chunk_id": 90,
+            "heading": "Relay Discord bot",
+            "score": 0.8,
+            "text": "Relay is our Discord bot. It links your Discord server to your game.",
+        }
+    )
+    question = "how do I set it up?"
+    query = f"{question} What is the Relay bot?"
+
+    assert evidence.answering(question, query, [about, setting_up]) is setting_up
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("How much is the Netherite plan?", ["Netherite"]),
+        ("Do you have servers in South Africa?", ["Africa", "South"]),
+        ("Can I log in with an SSH key?", ["SSH"]),
+    ],
+)
+def test_a_name_the_passage_never_mentions_means_no_answer(question: str, missing: list[str]) -> None:
+    assert evidence.unnamed(question, PLANS) == missing
+    assert evidence.ruled_out(question, PLANS)
+    assert not evidence.knows(question, "", [PLANS])
+
+
+def test_names_the_passage_holds_and_a_sentence_s_first_word_are_not_missing() -> None:
+    assert evidence.unnamed("Which plan is Cobble?", PLANS) == []
+    assert evidence.unnamed("Anyone know which plan is popular?", PLANS) == []
+    assert evidence.unnamed("ok thanks. Which plan is popular? Cobble maybe", PLANS) == []
+    assert not evidence.ruled_out("Which plan is the most popular?", PLANS)
 
 
 def test_no_passage_means_no_answer() -> None:
