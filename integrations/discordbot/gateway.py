@@ -132,6 +132,9 @@ class GuildmindBot(discord.AutoShardedClient):
             **(_where(message) if facts else {}),
             within=place.within,
             in_thread=place.in_thread,
+            forum_id=place.forum_id,
+            post_title=place.post_title,
+            post_author_id=place.post_author_id,
         )
         task = asyncio.create_task(self._process(inbound))
         self._tasks.add(task)
@@ -225,7 +228,9 @@ class GuildmindBot(discord.AutoShardedClient):
                 return
             top = me.top_role
             above = tuple(
-                role.name for role in sorted(guild.roles, reverse=True) if role > top and not role.is_default()
+                role.name
+                for role in sorted(guild.roles, reverse=True)
+                if role > top and not role.is_default()
             )
             facts = (me.guild_permissions.value, above)
             if self._facts.get(guild.id) == facts:
