@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from conversations import analytics
 from conversations.forum_posts import PostRef, record_post
 from conversations.models import ForumPost
 
@@ -89,3 +90,17 @@ def test_another_workspaces_posts_are_neither_counted_nor_listed(
 def test_without_forum_posts_the_section_is_not_shown(alice_client: Client, other_workspace: Any) -> None:
     post(other_workspace, "201", "Bob's question")
     assert "Forum posts" not in gaps(alice_client)
+
+
+def test_the_overview_counts_the_periods_posts_solved_and_unsolved(
+    alice_client: Client, workspace: Any, other_workspace: Any
+) -> None:
+    post(workspace, "101", "Solved", solved=True)
+    post(workspace, "102", "Open")
+    post(workspace, "103", "Open too", answered=True)
+    post(workspace, "104", "Long ago", hours_ago=24 * 40, solved=True)
+    post(other_workspace, "201", "Bob's", solved=True)
+    figures = analytics.figures(workspace, timezone.now())
+    assert (figures.posts_solved, figures.posts_unsolved) == (1, 2)
+    text = alice_client.get("/").content.decode()
+    assert '<strong data-figure="posts-solved">1</strong> forum post solved' in text
