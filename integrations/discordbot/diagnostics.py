@@ -131,7 +131,9 @@ def _server(server: DiscordServer) -> ServerCheck:
         )
         return check
     if server.bot_permissions is not None and not server.bot_permissions & ADMINISTRATOR:
-        forum_posts = ForumPost.objects.filter(workspace_id=server.workspace_id, place_id=server.guild_id)
+        forum_posts = ForumPost.objects.filter(
+            workspace_id=server.workspace_id or 0, place_id=server.guild_id
+        )
         missing = server_permissions(server, forum_posts=forum_posts.exists()) & ~server.bot_permissions
         if missing:
             names = ", ".join(permission_names(missing))
