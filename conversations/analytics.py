@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 
 from accounts.models import Workspace
-from conversations.models import AnswerFeedback, Conversation, Message
+from conversations.models import AnswerFeedback, Conversation, ForumPost, Message
 from moderation.models import ModerationEntry
 from usage.charts import DayChart, day_chart, series_of
 
@@ -49,6 +49,9 @@ class Figures:
     top_gaps: list[Asked]
     # (id, name) of the servers whose moderation log holds the period's actions.
     moderated_servers: list[tuple[int, str]]
+    # Forum posts opened in the period: marked solved, and not (yet).
+    posts_solved: int = 0
+    posts_unsolved: int = 0
 
     @property
     def helpful_percent(self) -> int | None:
@@ -100,7 +103,11 @@ def figures(workspace: Workspace, now: datetime, days: int = DAYS) -> Figures:
         .annotate(n=Count("id"))
         .values_list("helpful", "n")
     )
+    posts = ForumPost.objects.filter(workspace=workspace, created_at__gte=since)
+    posts_solved = posts.filter(solved_at__isnull=False).count()
     return Figures(
+        posts_solved=posts_solved,
+        posts_unsolved=posts.count() - posts_solved,
         days=days,
         questions=messages.filter(role=Message.Role.MEMBER).count(),
         answered=sum(n for (_, kind), n in replies.items() if kind == "answered"),

@@ -6,6 +6,7 @@ the reply, the same way)."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.actions import get_workspace_for
 from accounts.models import Workspace
+from conversations.forum_posts import post_counts, unanswered_posts
 from conversations.gaps import close_gap, knowledge_gaps, question_before
 from conversations.models import Message
 from knowledge.actions import add_text_source
@@ -114,4 +116,12 @@ def _render(
     for gap in gaps:
         form = failed if failed is not None and failed.data.get("ids") == gap.ids else None
         rows.append((gap, form or GapAnswerForm(initial={"question": gap.question, "ids": gap.ids})))
-    return render(request, "conversations/gaps.html", {"workspace": workspace, "rows": rows}, status=status)
+    hours = settings.GAPS_UNANSWERED_POST_HOURS
+    context = {
+        "workspace": workspace,
+        "rows": rows,
+        "posts": post_counts(workspace.pk),
+        "unanswered_posts": unanswered_posts(workspace.pk, hours=hours),
+        "unanswered_hours": hours,
+    }
+    return render(request, "conversations/gaps.html", context, status=status)

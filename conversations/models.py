@@ -117,3 +117,37 @@ class AnswerFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{'helpful' if self.helpful else 'not helpful'} from {self.member_id}"
+
+
+class ForumPost(models.Model):
+    """A member's post in a forum (for Discord: a thread of a forum channel, the post's id
+    the thread's) that the bot watches or answered: whether it got an answer, and whether
+    its author or a moderator marked it solved."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="forum_posts")
+    source = models.CharField(max_length=20, default="discord")
+    # For Discord: the guild, the post (thread) and the forum channel it is in.
+    place_id = models.CharField(max_length=40)
+    post_id = models.CharField(max_length=40)
+    forum_id = models.CharField(max_length=40, blank=True)
+    title = models.CharField(max_length=100, blank=True)
+    author_id = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the bot first answered in it.
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # When it was marked solved, by whom (the platform's user id), and whether the forum's
+    # "solved" tag was applied then.
+    solved_at = models.DateTimeField(null=True, blank=True)
+    solved_by = models.CharField(max_length=40, blank=True)
+    solved_tagged = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "source", "place_id", "post_id"], name="forum_post_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.post_id

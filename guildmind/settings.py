@@ -260,6 +260,8 @@ AI_MIN_CONFIDENCE = env_float("AI_MIN_CONFIDENCE", 0.5, minimum=0.0)
 AI_HISTORY_TURNS = env_int("AI_HISTORY_TURNS", 6, minimum=0)
 # The AI's n-th "I don't know" in a row to a member escalates the conversation (0: never).
 ESCALATION_AFTER_UNANSWERED = env_int("ESCALATION_AFTER_UNANSWERED", 3, minimum=0)
+# A forum post nobody answered this many hours after it was opened shows on the gaps page.
+GAPS_UNANSWERED_POST_HOURS = env_int("GAPS_UNANSWERED_POST_HOURS", 24, minimum=1)
 if AI_PROVIDER in ("openai", "anthropic") and not AI_API_KEY and not AI_BASE_URL:
     raise ConfigError(f"AI_PROVIDER={AI_PROVIDER} needs AI_API_KEY (or AI_BASE_URL for a local server)")
 

@@ -21,6 +21,7 @@ from django.conf import settings
 from assistant import answering
 from assistant.providers.base import Turn
 from conversations import actions as conversation_actions
+from conversations.forum_posts import PostRef, record_answered, record_post
 from guildmind.db import async_db
 from moderation.actions import ModeratedMessage, ModerationResult, moderate_message
 from moderation.port import ModerationPort
@@ -66,6 +67,11 @@ class InboundMessage:
     # them in the settings includes the channel. ``in_thread``: a thread or a forum post.
     within: tuple[int, ...] = ()
     in_thread: bool = False
+    # In a forum post (``channel_id`` is the post): the forum, the post's title and author.
+    # The bot's answer there carries a Solved button, and the post is recorded.
+    forum_id: int = 0
+    post_title: str = ""
+    post_author_id: int = 0
 
 
 # Flood and repeat detectors look at a member's last few messages in the channel from the
@@ -176,6 +182,9 @@ class Pipeline:
                 await self._record_only(server, message)
                 return "skipped:human"
             return "ignored:not-triggered"
+        if message.forum_id and message.message_id == message.channel_id:
+            # A new post in a forum the bot answers in: counted whatever happens next.
+            await async_db(_record_post_seen)(*_post_of(server, message))
         question = strip_mention(message.content, str(message.bot_user_id))
         if not question:
             return "ignored:empty"
@@ -314,7 +323,8 @@ class Pipeline:
                     cast(ThreadPort, port), port, message, question, text, feedback_key(server, turn)
                 )
             else:
-                await self._deliver(port, message, text, feedback_key(server, turn))
+                solve = str(message.channel_id) if message.forum_id else ""
+                await self._deliver(port, message, text, feedback_key(server, turn), solve)
         except ActionError as exc:
             log.warning("could not reply in guild %s: %s", message.guild_id, exc.reason)
             await async_db(self.servers.record_error)(str(message.guild_id), f"Could not reply: {exc.reason}")
@@ -322,16 +332,41 @@ class Pipeline:
         await async_db(record_answer)(
             recorded, answer, text, author_name=message.bot_name, usage_key=f"reply:{message.message_id}"
         )
+        if message.forum_id:
+            await async_db(_record_post_answered)(*_post_of(server, message))
         return outcome_of(answer)
 
     @staticmethod
-    async def _deliver(port: ChannelPort, message: InboundMessage, text: str, feedback: str) -> None:
-        """Reply in pieces of Discord's size; the feedback buttons go under the last."""
+    async def _deliver(
+        port: ChannelPort, message: InboundMessage, text: str, feedback: str, solve: str = ""
+    ) -> None:
+        """Reply in pieces of Discord's size; the feedback (and Solved) buttons go under the last."""
         first, *rest = split_message(text)
         channel = str(message.channel_id)
-        await port.reply(channel, str(message.message_id), first, feedback="" if rest else feedback)
+        if not rest:
+            await port.reply(channel, str(message.message_id), first, feedback=feedback, solve=solve)
+            return
+        await port.reply(channel, str(message.message_id), first)
         for index, piece in enumerate(rest, 1):
-            await port.send(channel, piece, feedback=feedback if index == len(rest) else "")
+            last = index == len(rest)
+            await port.send(channel, piece, feedback=feedback if last else "", solve=solve if last else "")
+
+
+def _post_of(server: ServerSettings, message: InboundMessage) -> tuple[PostRef, str, str, str]:
+    """The forum post ``message`` is in, with its forum, title and author (for record_post)."""
+    assert server.workspace_id is not None
+    ref = PostRef(server.workspace_id, server.source, str(message.guild_id), str(message.channel_id))
+    return ref, str(message.forum_id), message.post_title, str(message.post_author_id or "")
+
+
+def _record_post_seen(ref: PostRef, forum_id: str, title: str, author_id: str) -> None:
+    record_post(ref, forum_id=forum_id, title=title, author_id=author_id)
+
+
+def _record_post_answered(ref: PostRef, forum_id: str, title: str, author_id: str) -> None:
+    """The bot answered in the post (recorded first if it was opened before the bot watched)."""
+    record_post(ref, forum_id=forum_id, title=title, author_id=author_id)
+    record_answered(ref)
 
 
 def _thread_per_question(server: ServerSettings, message: InboundMessage, port: ChannelPort) -> bool:

@@ -21,12 +21,15 @@ class ActionError(Exception):
 
 
 class ChannelPort(Protocol):
-    async def reply(self, channel_id: str, message_id: str, text: str, *, feedback: str = "") -> str:
+    async def reply(
+        self, channel_id: str, message_id: str, text: str, *, feedback: str = "", solve: str = ""
+    ) -> str:
         """Reply to a message without pinging anyone but its author; returns the new id.
-        ``feedback``: the id of the question answered, to carry 👍/👎 buttons for it."""
+        ``feedback``: the id of the question answered, to carry 👍/👎 buttons for it.
+        ``solve``: the id of the forum post answered, to carry its Solved button."""
         ...
 
-    async def send(self, channel_id: str, text: str, *, feedback: str = "") -> str:
+    async def send(self, channel_id: str, text: str, *, feedback: str = "", solve: str = "") -> str:
         """Post in a channel without pinging anyone; returns the new message id."""
         ...
 

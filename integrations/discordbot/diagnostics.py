@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Workspace
+from conversations.models import ForumPost
 from integrations.discordbot.install import ADMINISTRATOR, permission_names, server_permissions
 from integrations.discordbot.models import BotApplication, DiscordServer
 from proactive.actions import LAST_ERROR_PREFIX as PROACTIVE_ERROR_PREFIX
@@ -130,7 +131,10 @@ def _server(server: DiscordServer) -> ServerCheck:
         )
         return check
     if server.bot_permissions is not None and not server.bot_permissions & ADMINISTRATOR:
-        missing = server_permissions(server) & ~server.bot_permissions
+        forum_posts = ForumPost.objects.filter(
+            workspace_id=server.workspace_id or 0, place_id=server.guild_id
+        )
+        missing = server_permissions(server, forum_posts=forum_posts.exists()) & ~server.bot_permissions
         if missing:
             names = ", ".join(permission_names(missing))
             check.problems.append(

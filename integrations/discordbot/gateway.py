@@ -25,11 +25,14 @@ from integrations.discordbot.components import answer_click
 from integrations.discordbot.identify import IdentifyGate
 from integrations.discordbot.places import place_of, with_title
 from integrations.discordbot.ports import NO_MENTIONS, ClientPort, InteractionResponder, describe_http_error
+from integrations.discordbot.solving import DEFERRED_EPHEMERAL, answer_solve, is_solve, solve_click
 from knowledge.search import warm_index
 from moderation.safety import BotFacts, MemberFacts
 from pipeline.ask import NOT_THIS_BOT, AskRequest, handle_ask
 from pipeline.channel_memory import Seen
 from pipeline.messages import InboundMessage, Pipeline
+from pipeline.port import ActionError
+from pipeline.solved import SolveClick
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +135,9 @@ class GuildmindBot(discord.AutoShardedClient):
             **(_where(message) if facts else {}),
             within=place.within,
             in_thread=place.in_thread,
+            forum_id=place.forum_id,
+            post_title=place.post_title,
+            post_author_id=place.post_author_id,
         )
         task = asyncio.create_task(self._process(inbound))
         self._tasks.add(task)
@@ -188,9 +194,37 @@ class GuildmindBot(discord.AutoShardedClient):
         HTTP entrance, for the application this connection is."""
         if interaction.guild_id is None or str(interaction.application_id) != self.guildmind_application_id:
             return
+        if is_solve(custom_id):
+            await self._solve(interaction, custom_id)
+            return
         response = await async_db(answer_click)(
             self.guildmind_application_id, str(interaction.guild_id), str(interaction.user.id), custom_id
         )
+        await self._respond(interaction, response)
+
+    async def _solve(self, interaction: discord.Interaction, custom_id: str) -> None:
+        """A click on a forum post's Solved button: checked, acknowledged in private at once,
+        then answered with the outcome (tagging takes a few REST calls)."""
+        payload = {
+            "guild_id": interaction.guild_id,
+            "channel_id": interaction.channel_id,
+            "member": {
+                "user": {"id": interaction.user.id},
+                "permissions": str(interaction.permissions.value),
+            },
+            "data": {"custom_id": custom_id},
+        }
+        click = await async_db(solve_click)(self.guildmind_application_id, payload)
+        if not isinstance(click, SolveClick):
+            await self._respond(interaction, click)
+            return
+        if await self._respond(interaction, DEFERRED_EPHEMERAL):
+            try:
+                await answer_solve(self, self.guildmind_application_id, interaction.token, click)
+            except ActionError as exc:
+                log.warning("could not answer Solved click %s: %s", interaction.id, exc.reason)
+
+    async def _respond(self, interaction: discord.Interaction, response: dict[str, Any]) -> bool:
         params = MultipartParameters(payload=response, multipart=None, files=None)
         session = self.http._HTTPClient__session  # type: ignore[attr-defined]
         try:
@@ -199,6 +233,8 @@ class GuildmindBot(discord.AutoShardedClient):
             )
         except discord.HTTPException as exc:
             log.warning("could not answer click %s: %s", interaction.id, describe_http_error(exc))
+            return False
+        return True
 
     async def _remember_guild(self, guild: discord.Guild) -> None:
         icon = guild.icon.key if guild.icon else ""
@@ -225,7 +261,9 @@ class GuildmindBot(discord.AutoShardedClient):
                 return
             top = me.top_role
             above = tuple(
-                role.name for role in sorted(guild.roles, reverse=True) if role > top and not role.is_default()
+                role.name
+                for role in sorted(guild.roles, reverse=True)
+                if role > top and not role.is_default()
             )
             facts = (me.guild_permissions.value, above)
             if self._facts.get(guild.id) == facts:

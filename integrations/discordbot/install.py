@@ -59,6 +59,8 @@ SETTINGS_FIELDS = [
     "thread_per_question",
     "channel_ids",
     "feedback_buttons",
+    "solved_tag_name",
+    "close_on_solved",
     "moderation_enabled",
     "moderation_rules",
     "moderation_delete",

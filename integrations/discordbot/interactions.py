@@ -1,5 +1,6 @@
 """The interactions endpoint's side of slash commands (/ask) and of clicks on the answers'
-feedback buttons (``components.answer_click``): ``accept_interaction``
+feedback buttons (``components.answer_click``) and on forum posts' Solved buttons
+(``solving``, answered by ``tasks.solve_post``): ``accept_interaction``
 acknowledges at once (``webhook.py`` calls it) and enqueues ``tasks.answer_interaction``,
 whose body is ``answers.answer_ask``. An /ask over the gateway is answered in
 ``gateway.py`` through the same ``answers`` claims."""
@@ -15,7 +16,9 @@ from integrations.discordbot.answers import MalformedInteraction
 from integrations.discordbot.commands import ASK
 from integrations.discordbot.components import MESSAGE_COMPONENT, answer_click, click_from_payload
 from integrations.discordbot.models import BotApplication, DiscordServer
+from integrations.discordbot.solving import DEFERRED_EPHEMERAL, is_solve, solve_click
 from pipeline.ask import NOT_THIS_BOT
+from pipeline.solved import SolveClick
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +41,16 @@ def accept_interaction(app: BotApplication, payload: dict[str, Any]) -> dict[str
     if kind == PING:
         return {"type": PONG}
     if kind == MESSAGE_COMPONENT:
+        click_guild, clicker, custom_id = click_from_payload(payload)
+        if is_solve(custom_id):
+            # Tagging a forum post takes REST calls: a job does it, the member waits in private.
+            click = solve_click(app.application_id, payload)
+            if not isinstance(click, SolveClick):
+                return click
+            tasks.solve_post(payload, app.pk)
+            return DEFERRED_EPHEMERAL
         # A click on an answer's feedback buttons: answered here, it is a quick write.
-        return answer_click(app.application_id, *click_from_payload(payload))
+        return answer_click(app.application_id, click_guild, clicker, custom_id)
     if kind != APPLICATION_COMMAND:
         raise MalformedInteraction(f"unsupported interaction type {kind!r}")
     data = payload.get("data")

@@ -90,6 +90,10 @@ class DiscordServer(models.Model):
     feedback_buttons = models.BooleanField(default=True)
     # All-messages mode: answer each question in a thread started on it (text channels).
     thread_per_question = models.BooleanField(default=False)
+    # Forum posts: the forum tag a post's Solved button applies (matched by name, case
+    # aside), and whether marking it solved also closes (archives) the post.
+    solved_tag_name = models.CharField(max_length=20, default="Solved", blank=True)
+    close_on_solved = models.BooleanField(default=False)
     # Channel ids the all-messages mode listens in; empty means every text channel.
     channel_ids = models.JSONField(default=list, blank=True)
 

@@ -59,11 +59,15 @@ def permissions_for(actions: Iterable[str]) -> int:
     return bits
 
 
-def server_permissions(server: DiscordServer) -> int:
-    """The permission bits ``server``'s current settings need."""
-    if not server.moderation_enabled:
-        return BASE_PERMISSIONS
-    return permissions_for(a for a in ACTION_PERMISSIONS if getattr(server, f"moderation_{a}"))
+def server_permissions(server: DiscordServer, *, forum_posts: bool = False) -> int:
+    """The permission bits ``server``'s current settings need. ``forum_posts``: the bot
+    answers forum posts there, whose Solved button tags (or closes) them: Manage Threads."""
+    bits = BASE_PERMISSIONS
+    if server.moderation_enabled:
+        bits = permissions_for(a for a in ACTION_PERMISSIONS if getattr(server, f"moderation_{a}"))
+    if forum_posts and (server.solved_tag_name or server.close_on_solved):
+        bits |= MANAGE_THREADS
+    return bits
 
 
 def permission_names(bits: int) -> list[str]:

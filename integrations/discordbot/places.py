@@ -15,6 +15,10 @@ class Place:
     in_thread: bool = False
     # A forum post's starter message: its title comes with the question.
     forum_title: str = ""
+    # Any message in a forum post: the forum's id, the post's title and its author.
+    forum_id: int = 0
+    post_title: str = ""
+    post_author_id: int = 0
 
 
 def place_of(message: discord.Message) -> Place:
@@ -25,8 +29,17 @@ def place_of(message: discord.Message) -> Place:
         category_id = getattr(parent, "category_id", None)
         if category_id:
             within.append(category_id)
-        starter = isinstance(parent, discord.ForumChannel) and message.id == channel.id
-        return Place(tuple(within), True, channel.name if starter else "")
+        if not isinstance(parent, discord.ForumChannel):
+            return Place(tuple(within), True)
+        starter = message.id == channel.id
+        return Place(
+            tuple(within),
+            True,
+            channel.name if starter else "",
+            forum_id=parent.id,
+            post_title=channel.name,
+            post_author_id=channel.owner_id or 0,
+        )
     category_id = getattr(channel, "category_id", None)
     return Place((category_id,) if category_id else ())
 

@@ -20,6 +20,7 @@ from discord.webhook.async_ import async_context
 
 from integrations.discordbot.feedback_buttons import answer_buttons
 from integrations.discordbot.models import DiscordServer
+from integrations.discordbot.solved_button import with_solved
 from pipeline.port import ActionError
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,9 @@ class ClientPort:
     def __init__(self, client: discord.Client) -> None:
         self.client = client
 
-    async def reply(self, channel_id: str, message_id: str, text: str, *, feedback: str = "") -> str:
+    async def reply(
+        self, channel_id: str, message_id: str, text: str, *, feedback: str = "", solve: str = ""
+    ) -> str:
         reference = discord.MessageReference(
             message_id=int(message_id), channel_id=int(channel_id), fail_if_not_exists=False
         )
@@ -61,10 +64,10 @@ class ClientPort:
             "allowed_mentions": REPLY_MENTIONS,
             "message_reference": reference.to_message_reference_dict(),
         }
-        return await self._post(channel_id, text, feedback, **options)
+        return await self._post(channel_id, text, feedback, solve, **options)
 
-    async def send(self, channel_id: str, text: str, *, feedback: str = "") -> str:
-        return await self._post(channel_id, text, feedback, allowed_mentions=NO_MENTIONS)
+    async def send(self, channel_id: str, text: str, *, feedback: str = "", solve: str = "") -> str:
+        return await self._post(channel_id, text, feedback, solve, allowed_mentions=NO_MENTIONS)
 
     async def start_thread(self, channel_id: str, message_id: str, name: str) -> str:
         try:
@@ -79,7 +82,7 @@ class ClientPort:
         await self._act(self.client.http.delete_message(int(channel_id), int(message_id)))
 
     async def warn(self, channel_id: str, text: str) -> str:
-        return await self._post(channel_id, text, "", allowed_mentions=WARNING_MENTIONS)
+        return await self._post(channel_id, text, "", "", allowed_mentions=WARNING_MENTIONS)
 
     async def timeout(self, guild_id: str, member_id: str, seconds: int, reason: str) -> None:
         until = (discord.utils.utcnow() + timedelta(seconds=seconds)).isoformat()
@@ -101,11 +104,11 @@ class ClientPort:
         except discord.HTTPException as exc:
             raise DiscordActionError(describe_http_error(exc), status=exc.status) from exc
 
-    async def _post(self, channel_id: str, text: str, feedback: str, **options: Any) -> str:
+    async def _post(self, channel_id: str, text: str, feedback: str, solve: str, **options: Any) -> str:
         # discord.py's HTTP client (its rate limits and retries) without building a
         # Message object from the response: we only need the new id.
         params = handle_message_parameters(content=text, **options)
-        _add_buttons(params, feedback)
+        _add_buttons(params, feedback, solve)
         try:
             sent = await self.client.http.send_message(int(channel_id), params=params)
         except discord.HTTPException as exc:
@@ -151,10 +154,16 @@ class InteractionResponder:
             raise DiscordActionError(_reason(exc), status=exc.status) from exc
 
 
-def _add_buttons(params: Any, feedback: str) -> None:
-    """Put the 👍/👎 row for question ``feedback`` under the message (no row when empty)."""
-    if feedback and params.payload is not None:
-        params.payload["components"] = answer_buttons(feedback)
+def _add_buttons(params: Any, feedback: str, solve: str = "") -> None:
+    """Put the 👍/👎 row for question ``feedback`` under the message (no row when empty),
+    and the Solved button of forum post ``solve`` (none when empty)."""
+    if params.payload is None:
+        return
+    rows = answer_buttons(feedback) if feedback else []
+    if solve:
+        rows = with_solved(rows, solve)
+    if rows:
+        params.payload["components"] = rows
 
 
 class RestClients:

@@ -29,6 +29,10 @@ MODERATION_ACTION_CHOICES = [
 ]
 
 
+# Discord's limit on a forum tag's name.
+SOLVED_TAG_MAX_LENGTH = 20
+
+
 class InstallForm(forms.Form):
     """Which moderation actions the bot may take, so Discord's dialog asks for exactly the
     permissions they need (answering's own permissions are always asked for)."""
@@ -68,6 +72,8 @@ class ServerSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
             "channel_awareness": "Channel awareness: read the recent conversation in the channel",
             "feedback_buttons": "Feedback buttons: 👍 / 👎 under each answer",
             "thread_per_question": "Thread per question: answer in a thread started on the question",
+            "solved_tag_name": "Solved tag name",
+            "close_on_solved": "Close the post when solved",
             "moderation_enabled": "Moderate messages",
             "moderation_rules": "Rules",
             "moderation_delete": "Delete the message",
@@ -173,6 +179,14 @@ class ServerSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
             raise forms.ValidationError(
                 "Type the channel's name only, without '#' or spaces (Discord writes spaces as dashes: "
                 "“product-tips”)."
+            )
+        return name
+
+    def clean_solved_tag_name(self) -> str:
+        name = " ".join(str(self.cleaned_data.get("solved_tag_name") or "").split())
+        if len(name) > SOLVED_TAG_MAX_LENGTH:
+            raise forms.ValidationError(
+                f"Discord's forum tags are at most {SOLVED_TAG_MAX_LENGTH} characters (this is {len(name)})."
             )
         return name
 

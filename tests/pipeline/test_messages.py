@@ -24,13 +24,15 @@ class FakePort:
         self.sent: list[tuple[str, str, str | None]] = []
         self.fail = fail
 
-    async def reply(self, channel_id: str, message_id: str, text: str, *, feedback: str = "") -> str:
+    async def reply(
+        self, channel_id: str, message_id: str, text: str, *, feedback: str = "", solve: str = ""
+    ) -> str:
         if self.fail:
             raise DiscordActionError("the bot lacks a permission", status=403)
         self.sent.append((channel_id, text, message_id))
         return "1"
 
-    async def send(self, channel_id: str, text: str, *, feedback: str = "") -> str:
+    async def send(self, channel_id: str, text: str, *, feedback: str = "", solve: str = "") -> str:
         self.sent.append((channel_id, text, None))
         return "2"
 

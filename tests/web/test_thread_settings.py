@@ -42,3 +42,28 @@ async def test_proactive_posts_cannot_go_to_a_forum(alice_client: Client, sim: D
     )
     refused = await sync_to_async(alice_client.post)(response["Location"], data)
     assert "no text channel named #help (its channels: #general)" in page(refused)
+
+
+@with_simulator
+async def test_the_solved_tag_name_and_closing_are_saved(alice_client: Client, sim: DiscordSimulator) -> None:
+    guild = sim.add_guild("Alice's Guild", channels=("general",))
+    response = await install(alice_client, sim, guild.id)
+    text = page(await sync_to_async(alice_client.get)(response["Location"]))
+    assert "Solved tag name" in text and "Close the post when solved" in text
+    data = settings_data(solved_tag_name="  Answered   by us ", close_on_solved="on")
+    saved = await sync_to_async(alice_client.post)(response["Location"], data)
+    assert saved.status_code == 302
+    server = await DiscordServer.objects.aget(guild_id=guild.id)
+    assert (server.solved_tag_name, server.close_on_solved) == ("Answered by us", True)
+
+
+@with_simulator
+async def test_a_solved_tag_name_longer_than_discord_allows_is_refused(
+    alice_client: Client, sim: DiscordSimulator
+) -> None:
+    guild = sim.add_guild("Alice's Guild", channels=("general",))
+    response = await install(alice_client, sim, guild.id)
+    data = settings_data(solved_tag_name="x" * 21)
+    refused = await sync_to_async(alice_client.post)(response["Location"], data)
+    assert "at most 20 characters" in page(refused)
+    assert (await DiscordServer.objects.aget(guild_id=guild.id)).solved_tag_name == "Solved"
