@@ -37,6 +37,7 @@ from integrations.discordbot.install import (
     permissions_for,
 )
 from integrations.discordbot.models import BotApplication, DiscordServer
+from integrations.discordbot.permissions import MANAGE_THREADS
 from integrations.discordbot.setup_forms import InstallForm
 
 log = logging.getLogger(__name__)
@@ -93,10 +94,11 @@ def endpoint_url() -> str:
 
 
 def invite_permissions() -> int:
-    """What the invite link asks for: answering plus the moderation actions the "Add to
-    Discord" form starts with (delete only)."""
+    """What the invite link asks for: what the "Add to Discord" form starts with (answering,
+    delete only, and Manage Threads for Solved forum posts)."""
     initial: Any = InstallForm.base_fields["actions"].initial
-    return permissions_for(initial or [])
+    bits = permissions_for(initial or [])
+    return bits | MANAGE_THREADS if InstallForm.base_fields["forum_posts"].initial else bits
 
 
 def invite_url(application_id: str) -> str:

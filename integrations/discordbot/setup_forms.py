@@ -9,6 +9,7 @@ from django import forms
 
 from integrations.discordbot.install import ACTION_PERMISSIONS, SETTINGS_FIELDS, Channel, permissions_for
 from integrations.discordbot.models import DiscordServer
+from integrations.discordbot.permissions import MANAGE_THREADS
 from moderation.decision import DEFAULT_WINDOW_DAYS
 
 RULES_MAX_LENGTH = 4000
@@ -44,10 +45,16 @@ class InstallForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label="Permissions for moderation",
     )
+    forum_posts = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Forum posts: tag and close the posts members mark solved (Manage Threads)",
+    )
 
     def permissions(self) -> int:
         """The permission bits to ask for; call after is_valid()."""
-        return permissions_for(a for a in self.cleaned_data["actions"] if a in ACTION_PERMISSIONS)
+        bits = permissions_for(a for a in self.cleaned_data["actions"] if a in ACTION_PERMISSIONS)
+        return bits | MANAGE_THREADS if self.cleaned_data["forum_posts"] else bits
 
 
 class ServerSettingsForm(forms.ModelForm):  # type: ignore[type-arg]

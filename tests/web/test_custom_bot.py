@@ -27,6 +27,7 @@ from integrations.discordbot import webhook
 from integrations.discordbot.endpoints import configure_discord_endpoints, current_discord_endpoints
 from integrations.discordbot.install import permissions_for
 from integrations.discordbot.models import BotApplication, DiscordServer
+from integrations.discordbot.permissions import MANAGE_THREADS
 from integrations.discordbot.servers import ServerDirectory
 from integrations.discordbot.supervisor import Supervisor, runnable_applications
 
@@ -225,7 +226,8 @@ async def test_the_page_shows_the_endpoint_url_and_the_invite_link(
     query = {key: values[0] for key, values in parse_qs(urlsplit(invite).query).items()}
     assert query["client_id"] == CUSTOM_ID
     assert query["scope"] == "bot applications.commands"
-    assert int(query["permissions"]) == permissions_for(["delete"])
+    # What "Add to Discord" starts with: delete, and Manage Threads for Solved forum posts.
+    assert int(query["permissions"]) == permissions_for(["delete"]) | MANAGE_THREADS
     assert "Message Content Intent" in text
 
 

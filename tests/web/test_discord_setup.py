@@ -184,6 +184,21 @@ def test_each_moderation_action_adds_the_permission_it_needs(action: str, bit: i
     assert permissions_for([action]) == BASE_PERMISSIONS | bit
 
 
+def test_the_install_asks_for_manage_threads_when_forum_posts_are_ticked(
+    alice_client: Client, discord_settings: Any
+) -> None:
+    ticked = alice_client.post(reverse("discord_install"), {"actions": ["delete"], "forum_posts": "on"})
+    unticked = alice_client.post(reverse("discord_install"), {"actions": ["delete"]})
+
+    assert int(query_of(ticked["Location"])["permissions"]) == (
+        permissions_for(["delete"]) | discord_permissions.MANAGE_THREADS
+    )
+    assert int(query_of(unticked["Location"])["permissions"]) == permissions_for(["delete"])
+    # The form starts ticked: the owner sees why it is asked for.
+    text = page(alice_client.get(reverse("discord_setup")))
+    assert 'name="forum_posts"' in text and "checked" in text.split('name="forum_posts"')[1].split(">")[0]
+
+
 def test_warning_needs_nothing_beyond_answering() -> None:
     assert permissions_for(["warn"]) == BASE_PERMISSIONS
 
