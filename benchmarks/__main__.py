@@ -19,6 +19,7 @@ def main() -> int:
     from benchmarks import (
         ask_latency,
         concurrency,
+        fleet_memory,
         flood,
         hot_path,
         interactions,
@@ -71,6 +72,9 @@ def main() -> int:
     failures += not flood.passed(flooded)
     flood.print_result(flooded)
     flood.print_ceiling(asyncio.run(flood.ceiling(settings.PIPELINE_CONCURRENCY)))
+    fleet = [fleet_memory.run(1000), fleet_memory.run(5000, bounded=False)]
+    failures += not fleet_memory.passed(fleet)
+    fleet_memory.print_result(fleet)
     endpoint = asyncio.run(interactions.run())
     failures += not interactions.passed(endpoint)
     interactions.print_result(endpoint, "as deployed")
