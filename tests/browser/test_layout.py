@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from integrations.discordbot.models import BotApplication, DiscordServer
+from knowledge.ingestion import MAX_TITLE_CHARS
 from knowledge.models import KnowledgeSource
 from moderation.models import ModerationEntry
 from tests.browser.conftest import PHONE, fits_the_screen, log_in, screenshot
@@ -59,7 +60,7 @@ def test_the_longest_title_wraps_in_the_sources_table_and_on_its_page(
     page: Any, alice: Any, workspace: Any, label: str, viewport: dict[str, int]
 ) -> None:
     # The longest title a source can hold (ingestion clips crawled and uploaded titles to it).
-    title = "T" * KnowledgeSource._meta.get_field("title").max_length
+    title = "T" * MAX_TITLE_CHARS
     long = KnowledgeSource.objects.create(workspace=workspace, kind="url", title=title, status="ready")
     add_ready_source(workspace, "Opening hours", "We open at nine.")
     page.set_viewport_size(viewport)
