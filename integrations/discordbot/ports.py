@@ -17,9 +17,11 @@ import aiohttp
 import discord
 from discord.http import handle_message_parameters
 from discord.webhook.async_ import async_context
+from django.conf import settings
 
 from integrations.discordbot.feedback_buttons import answer_buttons
 from integrations.discordbot.models import DiscordServer
+from integrations.discordbot.ratelimit import RestLimits
 from integrations.discordbot.solved_button import with_solved
 from pipeline.port import ActionError
 
@@ -169,13 +171,18 @@ def _add_buttons(params: Any, feedback: str, solve: str = "") -> None:
 class RestClients:
     """REST-only discord.py clients (logged in, never connected to the gateway), one per
     application, living on one event-loop thread per process. Worker jobs are sync; they
-    hand coroutines to that loop with :meth:`run`."""
+    hand coroutines to that loop with :meth:`run`.
+
+    Their requests take their turn in the bot token's shared REST schedule (and honour its
+    429 pauses) like the gateways' do, so a worker's posts count toward the same 50 a
+    second (see ``ratelimit``)."""
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._guard = threading.Lock()
         self._clients: dict[tuple[str, str], discord.Client] = {}
         self._logins: dict[tuple[str, str], asyncio.Lock] = {}
+        self._limits: dict[str, RestLimits] = {}
 
     def run(self, work: Callable[[], Awaitable[T]], *, timeout: float) -> T:
         """Run ``work()`` on the Discord loop and wait for its result (raises its errors)."""
@@ -194,7 +201,12 @@ class RestClients:
                 from integrations.discordbot.endpoints import configure_from_settings
 
                 configure_from_settings()
-                client = discord.Client(intents=discord.Intents.none())
+                limits = self._limits.get(application_id)
+                if limits is None:
+                    limits = self._limits[application_id] = RestLimits(
+                        application_id, settings.REDIS_URL or None
+                    )
+                client = discord.Client(intents=discord.Intents.none(), http_trace=limits.trace())
                 await client.login(token)
                 self._clients[key] = client
         return client

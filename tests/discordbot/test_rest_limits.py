@@ -11,12 +11,14 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
+from typing import Any
 
 import discord
 import pytest
 from django.conf import settings
 
 from devtools.discord_simulator import DiscordSimulator
+from integrations.discordbot.ports import RestClients
 from integrations.discordbot.ratelimit import INVALID_WARN_AT, RestLimits, route_key
 from tests.discordbot.conftest import APP_ID, TOKEN
 
@@ -150,3 +152,31 @@ async def test_discord_py_requests_go_through_the_limits(sim: DiscordSimulator) 
     finally:
         await client.close()
         await limits.close()
+
+
+async def test_the_workers_rest_clients_take_their_turn_with_the_gateways(
+    sim: DiscordSimulator, settings: Any
+) -> None:
+    """A worker's REST-only client (an /ask answer, an agent's reply, a proactive post) counts
+    its invalid requests and, with Redis, waits out a 429 a gateway of the same bot got."""
+    settings.DISCORD_API_BASE_URL, settings.DISCORD_GATEWAY_URL = sim.api_base_url, sim.gateway_url
+    sim.add_application(APP_ID, TOKEN)
+    clients = RestClients()
+    client = await asyncio.to_thread(clients.run, lambda: clients.client(APP_ID, TOKEN), timeout=10)
+    limits = clients._limits[APP_ID]
+    gateway = RestLimits(APP_ID, settings.REDIS_URL or None)  # another process of the same token
+    try:
+        sim.fail_next("GET", r"^/gateway/bot$", 403)
+        with pytest.raises(discord.GatewayNotFound):
+            await asyncio.to_thread(clients.run, client.http.get_bot_gateway, timeout=10)
+        if not limits.shared:
+            assert len(limits._invalid) == 1  # the 403, counted in this process
+            return
+        await gateway.record("GET /x", 429, {"Retry-After": "0.6", "X-RateLimit-Global": "true"})
+        started = time.monotonic()
+        await asyncio.to_thread(clients.run, client.http.get_bot_gateway, timeout=10)
+        assert time.monotonic() - started >= 0.5
+    finally:
+        await asyncio.to_thread(clients.run, client.close, timeout=10)
+        await asyncio.to_thread(clients.run, limits.close, timeout=10)
+        await gateway.close()
