@@ -275,14 +275,16 @@ class GuildmindBot(discord.AutoShardedClient):
 
     async def record_channel_names(self, guild: discord.Guild, channels: list[Any]) -> None:
         """Write the names of ``channels`` the dashboard does not know yet (or knows by an
-        older name), so conversations and the moderation log show names, not ids."""
-        known = self._channel_names.setdefault(guild.id, {})
-        fresh = {str(c.id): str(c.name) for c in channels if getattr(c, "name", None)}
-        changed = {k: v for k, v in fresh.items() if known.get(k) != v}
-        if not changed:
-            return
-        await async_db(record_channel_names)(self.guildmind_application_id, str(guild.id), changed)
-        known.update(changed)
+        older name), so conversations and the moderation log show names, not ids. One write
+        at a time per guild (with the facts'), so an older name cannot land after a rename."""
+        async with self._facts_locks.setdefault(guild.id, asyncio.Lock()):
+            fresh = {str(c.id): str(c.name) for c in channels if getattr(c, "name", None)}
+            known = self._channel_names.setdefault(guild.id, {})
+            changed = {k: v for k, v in fresh.items() if known.get(k) != v}
+            if not changed:
+                return
+            await async_db(record_channel_names)(self.guildmind_application_id, str(guild.id), changed)
+            known.update(changed)
 
     async def on_guild_channel_create(self, channel: discord.abc.GuildChannel) -> None:
         await self.record_channel_names(channel.guild, [channel])
