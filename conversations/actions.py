@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from assistant.providers.base import Passage, Turn
 from conversations.models import TAKEOVER_IDLE, Conversation, Message
-from guildmind.db import write_transaction
+from guildmind.db import insert_row, quoted, select_models, update_row, write_transaction
+
+M = TypeVar("M", Conversation, Message)
 
 # A member who comes back after this long starts a new conversation.
 CONVERSATION_IDLE = timedelta(hours=1)
@@ -59,37 +62,52 @@ def record_member_message(
     now = timezone.now()
     history: list[Turn] = []
     with write_transaction():
-        conversation = _open_conversations(place, member_id, now).select_for_update().first()
-        if conversation is not None and history_limit > 0:
-            history = _last_turns(conversation, history_limit)
+        conversation = _open_conversation(place, member_id, now)
         if conversation is None:
-            conversation = Conversation.objects.create(
-                workspace_id=place.workspace_id,
-                source=place.source,
-                place_id=place.place_id,
-                channel_id=place.channel_id,
-                place_name=place.place_name,
-                member_id=member_id,
-                member_name=member_name,
-                last_message_at=now,
-            )
+            opened = {
+                "workspace_id": place.workspace_id,
+                "source": place.source,
+                "place_id": place.place_id,
+                "channel_id": place.channel_id,
+                "place_name": place.place_name,
+                "member_id": member_id,
+                "member_name": member_name,
+                "state": Conversation.State.AI,
+                "created_at": now,
+                "last_message_at": now,
+            }
+            conversation = _saved(Conversation(id=insert_row(Conversation, opened), **opened))
         else:
-            Conversation.objects.filter(pk=conversation.pk).update(
-                last_message_at=now, member_name=member_name
-            )
-        try:
-            with transaction.atomic():
-                message = Message.objects.create(
-                    conversation=conversation,
-                    role=Message.Role.MEMBER,
-                    author_name=member_name,
-                    text=text,
-                    external_id=external_id,
-                )
-        except IntegrityError:
+            if history_limit > 0:
+                history = _last_turns(conversation.pk, history_limit)
+            update_row(Conversation, conversation.pk, {"last_message_at": now, "member_name": member_name})
+            conversation.last_message_at, conversation.member_name = now, member_name
+        fields = {
+            "conversation_id": conversation.pk,
+            "role": Message.Role.MEMBER,
+            "author_name": member_name,
+            "text": text,
+            "external_id": external_id,
+            "sources": [],
+            "abstained": False,
+            "created_at": now,
+        }
+        # A redelivered event inserts nothing (the constraint message_external_id_once).
+        message_id = insert_row(Message, fields, unless=("conversation", "external_id"))
+        if message_id is None:
             existing = conversation.messages.get(external_id=external_id)
             return Recorded(conversation, existing, created=False)
+    message = _saved(Message(id=message_id, **fields))
+    message.conversation = conversation
     return Recorded(conversation, message, created=True, history=history)
+
+
+def _saved(instance: M) -> M:
+    """An instance built from the values just written, marked as the ORM marks a saved one
+    (a later save() updates its row)."""
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
 
 
 def _open_conversations(place: Place, member_id: str, now: datetime) -> QuerySet[Conversation]:
@@ -103,6 +121,26 @@ def _open_conversations(place: Place, member_id: str, now: datetime) -> QuerySet
     ).order_by("-last_message_at")
 
 
+def _open_conversation(place: Place, member_id: str, now: datetime) -> Conversation | None:
+    """The member's open conversation here, its row locked (on Postgres) until the
+    transaction ends: what ``_open_conversations(...).select_for_update().first()`` reads,
+    without building the query per message (every answered message asks)."""
+    where, tail = _open_conversation_clauses(connection.vendor)
+    since = connection.ops.adapt_datetimefield_value(now - CONVERSATION_IDLE)
+    params = [place.workspace_id, place.source, place.place_id, place.channel_id, member_id, since]
+    found = select_models(Conversation, where, params, tail=tail)
+    return found[0] if found else None
+
+
+@functools.cache
+def _open_conversation_clauses(vendor: str) -> tuple[str, str]:
+    columns = ("workspace_id", "source", "place_id", "channel_id", "member_id")
+    where = " AND ".join(f"{quoted(column)} = %s" for column in columns)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    last = quoted("last_message_at")
+    return f"{where} AND {last} >= %s", f"ORDER BY {last} DESC LIMIT 1{lock}"
+
+
 def member_context(place: Place, member_id: str, *, limit: int | None = None) -> list[Turn]:
     """The last ``limit`` turns of the member's open conversation here, oldest first
     (reads only, so it can run while the new message is being recorded)."""
@@ -110,12 +148,25 @@ def member_context(place: Place, member_id: str, *, limit: int | None = None) ->
     conversation = _open_conversations(place, member_id, timezone.now()).first()
     if conversation is None or limit <= 0:
         return []
-    return _last_turns(conversation, limit)
+    return _last_turns(conversation.pk, limit)
 
 
-def _last_turns(conversation: Conversation, limit: int) -> list[Turn]:
-    rows = list(conversation.messages.order_by("-id").values("role", "text", "author_name")[:limit])
-    return [Turn(role=row["role"], text=row["text"], author=row["author_name"]) for row in reversed(rows)]  # type: ignore[arg-type]
+def _last_turns(conversation_id: int, limit: int) -> list[Turn]:
+    # What conversation.messages.order_by("-id").values(...)[:limit] reads, written out:
+    # every answered message reads it.
+    with connection.cursor() as cursor:
+        cursor.execute(_last_turns_sql(connection.vendor), [conversation_id, limit])
+        rows = cursor.fetchall()
+    return [Turn(role=role, text=text, author=author) for role, text, author in reversed(rows)]
+
+
+@functools.cache
+def _last_turns_sql(vendor: str) -> str:
+    return (
+        f"SELECT {quoted('role')}, {quoted('text')}, {quoted('author_name')} "  # noqa: S608
+        f"FROM {quoted(Message._meta.db_table)} WHERE {quoted('conversation_id')} = %s "
+        f"ORDER BY {quoted('id')} DESC LIMIT %s"
+    )
 
 
 def record_reply(
@@ -130,17 +181,24 @@ def record_reply(
 ) -> Message:
     """Log a reply to the member; ``abstained`` when the AI said it does not know;
     ``in_reply_to``: the member's question an AI reply answers."""
+    now = timezone.now()
+    fields = {
+        "conversation_id": conversation.pk,
+        "role": role,
+        "author_name": author_name,
+        "text": text,
+        "sources": [{"title": p.title, "heading": p.heading, "url": p.url} for p in sources or []],
+        "abstained": abstained,
+        "in_reply_to_id": in_reply_to.pk if in_reply_to is not None else None,
+        "created_at": now,
+    }
     with write_transaction():
-        message = Message.objects.create(
-            conversation=conversation,
-            role=role,
-            author_name=author_name,
-            text=text,
-            sources=[{"title": p.title, "heading": p.heading, "url": p.url} for p in sources or []],
-            abstained=abstained,
-            in_reply_to=in_reply_to,
-        )
-        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+        message_id = insert_row(Message, fields)
+        update_row(Conversation, conversation.pk, {"last_message_at": now})
+    message = _saved(Message(id=message_id, **fields))
+    message.conversation = conversation
+    if in_reply_to is not None:
+        message.in_reply_to = in_reply_to
     return message
 
 

@@ -17,6 +17,7 @@ the transaction commits and through the worker, so counting never waits for a ma
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,7 +29,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Workspace
-from guildmind.db import write_transaction
+from guildmind.db import select_values, write_transaction
 from usage.models import LimitNotice, UsageEvent, UsageMonth
 from usage.months import month_of, warning_at
 from usage.plans import monthly_limit, plan_allows
@@ -93,7 +94,7 @@ def reserve(
     now = now or timezone.now()
     month = month_of(now)
     with write_transaction():
-        plan = Workspace.objects.filter(pk=workspace_id).values_list("plan", flat=True).first()
+        plan = _plan_of(workspace_id)
         if plan is None:
             return Reservation(False, NO_WORKSPACE, 0, 0, "The workspace no longer exists.")
         limit = monthly_limit(plan)
@@ -182,18 +183,45 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+def _plan_of(workspace_id: int) -> str | None:
+    # Workspace.objects.filter(pk=...).values_list("plan", flat=True).first(), written out:
+    # every counted message reads it.
+    row = select_values(Workspace, workspace_id, ("plan",))
+    return None if row is None else str(row[0])
+
+
 def _insert_event(workspace_id: int, kind: str, key: str, channel: str, now: datetime) -> bool:
     """True when the event was inserted; False when ``key`` was counted already (on Postgres
     a concurrent insert of the same key waits for the other transaction's outcome)."""
     # Identifiers come from the model's metadata; every value is a parameter.
-    sql = (
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _insert_event_sql(connection.vendor),
+            [workspace_id, kind, channel, key, connection.ops.adapt_datetimefield_value(now)],
+        )
+        return cursor.rowcount == 1
+
+
+# The statements' text, built once per backend (every counted message runs them).
+@functools.cache
+def _insert_event_sql(vendor: str) -> str:
+    return (
         f"INSERT INTO {_q(UsageEvent._meta.db_table)} "  # noqa: S608
         f"({_q('workspace_id')}, {_q('kind')}, {_q('channel')}, {_q('key')}, {_q('created_at')}) "
         f"VALUES (%s, %s, %s, %s, %s) ON CONFLICT ({_q('workspace_id')}, {_q('key')}) DO NOTHING"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [workspace_id, kind, channel, key, connection.ops.adapt_datetimefield_value(now)])
-        return cursor.rowcount == 1
+
+
+@functools.cache
+def _increment_sql(vendor: str, bounded: bool) -> str:
+    sql = (
+        f"UPDATE {_q(UsageMonth._meta.db_table)} SET {_q('used')} = {_q('used')} + 1 "  # noqa: S608
+        f"WHERE {_q('workspace_id')} = %s AND {_q('month')} = %s"
+    )
+    if bounded:
+        sql += f" AND {_q('used')} < %s"
+    # The columns themselves: SQLite 3.40 evaluates "column IS NOT NULL" in RETURNING wrongly.
+    return sql + f" RETURNING {_q('used')}, {_q('warning_emailed_at')}, {_q('limit_emailed_at')}"
 
 
 def _increment(workspace_id: int, month: date, limit: int | None) -> tuple[int, bool, bool] | None:
@@ -201,18 +229,11 @@ def _increment(workspace_id: int, month: date, limit: int | None) -> tuple[int, 
     and whether the 80% and 100% emails were claimed already; None when no row changed (no
     row yet, or no room). On Postgres a concurrent increment waits for the row lock and then
     re-checks ``used < limit`` against the committed count, so the limit holds."""
-    sql = (
-        f"UPDATE {_q(UsageMonth._meta.db_table)} SET {_q('used')} = {_q('used')} + 1 "  # noqa: S608
-        f"WHERE {_q('workspace_id')} = %s AND {_q('month')} = %s"
-    )
     params: list[Any] = [workspace_id, connection.ops.adapt_datefield_value(month)]
     if limit is not None:
-        sql += f" AND {_q('used')} < %s"
         params.append(limit)
-    # The columns themselves: SQLite 3.40 evaluates "column IS NOT NULL" in RETURNING wrongly.
-    sql += f" RETURNING {_q('used')}, {_q('warning_emailed_at')}, {_q('limit_emailed_at')}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_increment_sql(connection.vendor, limit is not None), params)
         rows = cursor.fetchall()
     if not rows:
         return None
@@ -237,8 +258,8 @@ def _claim_email(
     """Claim the 100% or the 80% email of the month when ``used`` reached it and nobody has
     (a conditional update: one process wins), and send it once the transaction commits.
     Reaching 100% claims the 80% email too: one email when a message jumps past both."""
-    if limit <= 0 or told:
-        return
+    if limit <= 0 or told or (used < limit and (warned or used < warning_at(limit))):
+        return  # nothing to claim: most messages, so no query is built for them
     months = UsageMonth.objects.filter(workspace_id=workspace_id, month=month)
     if used >= limit:
         claimed = months.filter(limit_emailed_at__isnull=True).update(
