@@ -21,6 +21,7 @@ An index is immutable once built; :mod:`knowledge.search` caches and swaps them.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -80,11 +81,20 @@ def _stemmer() -> Any:
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
-    """bm25s tokens (stop words removed, stemmed) of each text."""
-    tokens = bm25s.tokenize(
-        texts, stopwords=_STOPWORDS, stemmer=_stemmer(), return_ids=False, show_progress=False
-    )
-    return [list(doc) for doc in tokens]
+    """bm25s tokens (stop words removed, stemmed) of each text: what ``bm25s.tokenize(texts,
+    stopwords=_STOPWORDS, stemmer=..., return_ids=False)`` returns, without its per-call
+    set-up (a set of the stop words per text, progress bars, a vocabulary): every search
+    tokenizes its question."""
+    stemmer = _stemmer()
+    kept = [[token for token in _TOKEN.findall(text.lower()) if token not in _STOPWORD_SET] for text in texts]
+    if stemmer is None:
+        return kept
+    return [stemmer.stemWords(tokens) if tokens else [] for tokens in kept]
+
+
+# bm25s's own token pattern (scikit-learn's CountVectorizer's).
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+_STOPWORD_SET = frozenset(_STOPWORDS)
 
 
 class WorkspaceIndex:

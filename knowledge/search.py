@@ -15,6 +15,7 @@ recently searched workspaces' indexes are dropped (their next search rebuilds th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -63,15 +64,44 @@ def search(workspace_id: int, query: str, k: int | None = None) -> list[Passage]
 async def asearch(workspace_id: int, query: str, k: int | None = None) -> list[Passage]:
     """:func:`search` for async code.
 
-    A search of a fresh cached index takes a fraction of a millisecond and runs inline;
-    only one that must ask the database (or build the index) goes to a thread."""
+    A search takes a fraction of a millisecond and runs inline. Only the version check
+    (or the build) goes to a thread, once per workspace however many searches arrive
+    meanwhile: those search the previous index, as during a rebuild (a burst's searches
+    would otherwise each queue a check, and their search, behind the database work)."""
+    if not query.strip():
+        return []
     cached = _cache.get(workspace_id)
     if cached is not None and time.monotonic() - cached.checked_at < VERSION_CHECK_SECONDS:
-        if not query.strip():
-            return []
         _touch(workspace_id)
-        return cached.index.search(query, settings.KNOWLEDGE_TOP_K if k is None else k)
-    return await sync_to_async(search, thread_sensitive=False)(workspace_id, query, k)
+        index = cached.index
+    else:
+        checking = _check(workspace_id)
+        index = cached.index if cached is not None else await asyncio.shield(checking)
+    return index.search(query, settings.KNOWLEDGE_TOP_K if k is None else k)
+
+
+def _check(workspace_id: int) -> asyncio.Future[WorkspaceIndex]:
+    """The version check (or build) of the workspace's index under way on this loop, or a
+    new one."""
+    checking = _checking.get(workspace_id)
+    if checking is None or checking.get_loop() is not asyncio.get_running_loop():
+        call = sync_to_async(current_index, thread_sensitive=False)(workspace_id)
+        checking = _checking[workspace_id] = asyncio.ensure_future(call)
+        checking.add_done_callback(_checked)
+    return checking
+
+
+def _checked(done: asyncio.Future[WorkspaceIndex]) -> None:
+    for workspace_id, checking in list(_checking.items()):
+        if checking is done:
+            del _checking[workspace_id]
+    if not done.cancelled() and done.exception() is not None:
+        # Searches went on with the previous index (one without an index awaits and sees it).
+        logger.warning("could not check the knowledge index: %s", done.exception())
+
+
+# The version check (or build) under way per workspace, for asearch.
+_checking: dict[int, asyncio.Future[WorkspaceIndex]] = {}
 
 
 def warm_index(workspace_id: int) -> None:
