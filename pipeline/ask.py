@@ -7,14 +7,14 @@ import contextlib
 import logging
 from dataclasses import dataclass
 
+from conversations.actions import Recorded
 from guildmind.db import async_db
-from pipeline.converse import UNANSWERED, converse, feedback_key, outcome_of, record_answer
+from pipeline.converse import UNANSWERED, converse, feedback_key, outcome_of, record_answer, take_question
 from pipeline.port import ActionError, InteractionPort
 from pipeline.rate_limits import answer_limits
 from pipeline.servers import ServerSettings
 from pipeline.text import split_message
-from usage.models import UsageEvent
-from usage.quota import LIMIT_NOTICE, release, reserve
+from usage.quota import LIMIT_NOTICE, release
 
 log = logging.getLogger(__name__)
 
@@ -77,31 +77,35 @@ async def _handle_ask(ask: AskRequest, server: ServerSettings | None, port: Inte
         await port.edit_response(limited.notice(ask.user_name))
         return f"limited:{limited.scope}"
     key = f"reply:interaction:{ask.interaction_id}"
-    quota = await async_db(reserve)(
-        server.workspace_id, UsageEvent.Kind.REPLY, key, channel=server.usage_channel
-    )
-    if not quota.allowed:
-        # /ask must answer something, or Discord shows "The application did not respond".
-        await port.edit_response(LIMIT_NOTICE if quota.reason == "limit" else quota.detail)
-        return f"quota:{quota.reason}"
-    outcome = await _ask_answer(ask, server, port, question, key)
-    if quota.reason == "counted" and outcome in UNANSWERED:
-        await async_db(release)(server.workspace_id, key)
-    return outcome
-
-
-async def _ask_answer(
-    ask: AskRequest, server: ServerSettings, port: InteractionPort, question: str, key: str
-) -> str:
-    turn = await converse(
+    taken = await take_question(
         server,
         channel_id=ask.channel_id,
         member_id=ask.user_id,
         member_name=ask.user_name,
         question=question,
         external_id=f"interaction:{ask.interaction_id}",
-        bot_name=ask.bot_name,
+        usage_key=key,
     )
+    quota = taken.quota
+    if taken.recorded is None:
+        # /ask must answer something, or Discord shows "The application did not respond".
+        await port.edit_response(LIMIT_NOTICE if quota.reason == "limit" else quota.detail)
+        return f"quota:{quota.reason}"
+    outcome = await _ask_answer(ask, server, port, question, key, taken.recorded)
+    if quota.reason == "counted" and outcome in UNANSWERED:
+        await async_db(release)(server.workspace_id, key)
+    return outcome
+
+
+async def _ask_answer(
+    ask: AskRequest,
+    server: ServerSettings,
+    port: InteractionPort,
+    question: str,
+    key: str,
+    recorded: Recorded,
+) -> str:
+    turn = await converse(server, recorded, question=question, bot_name=ask.bot_name)
     if turn is None:
         return "ignored:duplicate"
     if turn.answer is None:

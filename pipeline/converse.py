@@ -20,8 +20,9 @@ from conversations import actions as conversation_actions
 from conversations.tasks import send_escalation_email
 from guildmind.db import async_db, write_transaction
 from pipeline.servers import ServerSettings
+from usage.models import UsageEvent
 from usage.plans import plan_allows
-from usage.quota import release
+from usage.quota import Reservation, release, reserve
 
 # Outcomes where no AI reply reached the member: the reserved message is given back.
 UNANSWERED = {"ignored:duplicate", "skipped:human", "skipped:answered-by-someone", "failed:deliver", "failed"}
@@ -52,7 +53,16 @@ class Conversed:
         return told if self.escalated == Reason.UNANSWERED else f"{told}\n\n{text}"
 
 
-async def converse(
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A member's question once its reply's message is reserved and the question recorded."""
+
+    quota: Reservation
+    # None when the quota refused it: nothing was recorded.
+    recorded: conversation_actions.Recorded | None
+
+
+async def take_question(
     server: ServerSettings,
     *,
     channel_id: int,
@@ -60,27 +70,72 @@ async def converse(
     member_name: str,
     question: str,
     external_id: str,
-    bot_name: str,
+    usage_key: str,
     place_name: str = "",
-    history: list[Turn] | None = None,
-) -> Conversed | None:
-    """Record the member's question and answer it from the workspace's knowledge with the
-    member's context (``history``, or else the member's own recent turns here). None when
-    the question was already recorded (a redelivery). No answer while a team member has
-    the conversation; when the member asks for a person, the team is told (escalation)."""
+    read_history: bool = True,
+) -> Question:
+    """Reserve the reply's message of the month (``usage_key``: see usage.quota.reserve) and
+    record the member's question with their recent turns here (``read_history``), in one
+    transaction and one trip to a database thread. Nothing is recorded when the quota
+    refuses; the caller releases the reservation when no reply goes out after all."""
     assert server.workspace_id is not None
-    place = server.place(channel_id, place_name)
-    workspace = await _workspace_info(server.workspace_id)
-    recorded = await async_db(conversation_actions.record_member_message)(
-        place,
+    return await async_db(_take_question)(
+        server.place(channel_id, place_name),
+        usage_key,
+        server.usage_channel,
         member_id=str(member_id),
         member_name=member_name,
         text=question,
         external_id=external_id,
-        history_limit=settings.AI_HISTORY_TURNS if history is None else 0,
+        history_limit=settings.AI_HISTORY_TURNS if read_history else 0,
     )
+
+
+def _take_question(
+    place: conversation_actions.Place,
+    usage_key: str,
+    usage_channel: str,
+    *,
+    member_id: str,
+    member_name: str,
+    text: str,
+    external_id: str,
+    history_limit: int,
+) -> Question:
+    # The month's counter is locked (on Postgres) before the member's conversation, as
+    # record_answer does.
+    with write_transaction():
+        quota = reserve(place.workspace_id, UsageEvent.Kind.REPLY, usage_key, channel=usage_channel)
+        if not quota.allowed:
+            return Question(quota, None)
+        recorded = conversation_actions.record_member_message(
+            place,
+            member_id=member_id,
+            member_name=member_name,
+            text=text,
+            external_id=external_id,
+            history_limit=history_limit,
+        )
+    return Question(quota, recorded)
+
+
+async def converse(
+    server: ServerSettings,
+    recorded: conversation_actions.Recorded,
+    *,
+    question: str,
+    bot_name: str,
+    history: list[Turn] | None = None,
+) -> Conversed | None:
+    """Answer the member's question recorded by ``take_question`` from the workspace's
+    knowledge with the member's context (``history``, or else the member's own recent
+    turns here). None when the question was already recorded (a redelivery). No answer
+    while a team member has the conversation; when the member asks for a person, the team
+    is told (escalation)."""
+    assert server.workspace_id is not None
     if not recorded.created:
         return None
+    workspace = await _workspace_info(server.workspace_id)
     if recorded.conversation.human_active(timezone.now()):
         return Conversed(recorded, None)
     context = recorded.history if history is None else history
@@ -142,14 +197,28 @@ WORKSPACE_TTL = 5.0
 _workspace_cache: dict[int, tuple[float, WorkspaceInfo]] = {}
 
 
+# The read under way per workspace: the questions that arrive while it runs wait for it
+# rather than each queueing a read of its own behind the database work.
+_workspace_reads: dict[int, asyncio.Future[WorkspaceInfo]] = {}
+
+
 async def _workspace_info(workspace_id: int) -> WorkspaceInfo:
     cached = _workspace_cache.get(workspace_id)
     now = monotonic()
     if cached is not None and now - cached[0] < WORKSPACE_TTL:
         return cached[1]
-    info = await async_db(_read_workspace_info)(workspace_id)
-    _workspace_cache[workspace_id] = (now, info)
-    return info
+    reading = _workspace_reads.get(workspace_id)
+    if reading is None or reading.get_loop() is not asyncio.get_running_loop():
+        reading = asyncio.ensure_future(async_db(_read_workspace_info)(workspace_id))
+        _workspace_reads[workspace_id] = reading
+        try:
+            info = await asyncio.shield(reading)
+        finally:
+            if _workspace_reads.get(workspace_id) is reading:
+                del _workspace_reads[workspace_id]
+        _workspace_cache[workspace_id] = (now, info)
+        return info
+    return await asyncio.shield(reading)
 
 
 def escalation_address(workspace_id: int) -> str:
@@ -176,6 +245,10 @@ def record_answer(
     """Log the delivered reply and count it (an apology for a failure is not counted),
     in one trip to a database thread."""
     with write_transaction():
+        # The month's counter before the conversation, as take_question locks them: on
+        # Postgres two transactions taking the same rows in opposite orders could deadlock.
+        if answer.failed:  # an apology is not an AI reply: give the message back
+            release(recorded.conversation.workspace_id, usage_key)
         conversation_actions.record_reply(
             recorded.conversation,
             text=text,
@@ -184,8 +257,6 @@ def record_answer(
             abstained=abstained(answer),
             in_reply_to=recorded.message,
         )
-        if answer.failed:  # an apology is not an AI reply: give the message back
-            release(recorded.conversation.workspace_id, usage_key)
 
 
 def feedback_key(server: ServerSettings, turn: Conversed) -> str:

@@ -27,7 +27,7 @@ from moderation.actions import ModeratedMessage, ModerationResult, moderate_mess
 from moderation.port import ModerationPort
 from moderation.safety import BotFacts, MemberFacts
 from pipeline.channel_memory import ChannelMemory, Seen
-from pipeline.converse import UNANSWERED, converse, feedback_key, outcome_of, record_answer
+from pipeline.converse import UNANSWERED, converse, feedback_key, outcome_of, record_answer, take_question
 from pipeline.port import ActionError, ChannelPort, ThreadPort
 from pipeline.rate_limits import answer_limits
 from pipeline.servers import Directory, ServerSettings
@@ -215,17 +215,28 @@ class Pipeline:
                     )
             return f"limited:{limited.scope}"
         key = f"reply:{message.message_id}"
-        quota = await async_db(reserve)(
-            server.workspace_id, UsageEvent.Kind.REPLY, key, channel=server.usage_channel
+        threaded = _thread_per_question(server, message, port)
+        taken = await take_question(
+            server,
+            # A thread started on a message has the message's id: the conversation is the thread's.
+            channel_id=message.message_id if threaded else message.channel_id,
+            member_id=message.author_id,
+            member_name=message.author_name,
+            question=question,
+            external_id=str(message.message_id),
+            usage_key=key,
+            place_name=message.guild_name,
+            read_history=history is None,
         )
-        if not quota.allowed:
+        quota = taken.quota
+        if taken.recorded is None:
             if quota.reason == "limit" and await async_db(should_notify_limit)(
                 server.workspace_id, message.guild_id, message.channel_id
             ):
                 with contextlib.suppress(ActionError):
                     await port.reply(str(message.channel_id), str(message.message_id), LIMIT_NOTICE)
             return f"quota:{quota.reason}"
-        outcome = await self._answer(server, message, question, port, history)
+        outcome = await self._answer(server, message, question, port, history, taken.recorded, threaded)
         if quota.reason == "counted" and outcome in UNANSWERED:
             await async_db(release)(server.workspace_id, key)  # nothing went out: not a message
         return outcome
@@ -291,21 +302,10 @@ class Pipeline:
         question: str,
         port: ChannelPort,
         history: list[Turn] | None,
+        recorded: conversation_actions.Recorded,
+        threaded: bool,
     ) -> str:
-        assert server.workspace_id is not None
-        threaded = _thread_per_question(server, message, port)
-        # A thread started on a message has the message's id: the conversation is the thread's.
-        turn = await converse(
-            server,
-            history=history,
-            channel_id=message.message_id if threaded else message.channel_id,
-            member_id=message.author_id,
-            member_name=message.author_name,
-            question=question,
-            external_id=str(message.message_id),
-            bot_name=message.bot_name,
-            place_name=message.guild_name,
-        )
+        turn = await converse(server, recorded, history=history, question=question, bot_name=message.bot_name)
         if turn is None:
             return "ignored:duplicate"
         if turn.answer is None:
