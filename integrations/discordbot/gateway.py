@@ -41,6 +41,10 @@ INTENTS.guilds = True
 INTENTS.guild_messages = True
 INTENTS.message_content = True
 
+# A stopping connection (its unit moves to another process, or the process stops) answers
+# the messages it already took for at most this long before its REST session closes.
+DRAIN_SECONDS = 15.0
+
 
 class GuildmindBot(discord.AutoShardedClient):
     """One bot user's gateway connection feeding the pipeline."""
@@ -68,6 +72,10 @@ class GuildmindBot(discord.AutoShardedClient):
             shard_ids=shard_ids,  # type: ignore[arg-type]
             **options,
         )
+        # discord.py's close() stops the shards (no more events, no reconnecting), then closes
+        # the REST session: the messages in hand are answered in between.
+        self._close_rest = self.http.close
+        self.http.close = self._close_rest_after_drain  # type: ignore[method-assign]
         self.pipeline = pipeline
         self.guildmind_application_id = application_id
         self.port = ClientPort(self)
@@ -347,10 +355,21 @@ class GuildmindBot(discord.AutoShardedClient):
         await async_db(record_guild_left)(self.guildmind_application_id, guild_id=str(guild.id))
         await async_db(self.pipeline.servers.refresh)()
 
-    async def drain(self) -> None:
-        """Wait for messages being processed (used on shutdown and by tests)."""
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait for the messages being processed, for at most ``timeout`` s (on stop; tests
+        wait for all)."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            remaining = None if deadline is None else deadline - loop.time()
+            if remaining is not None and remaining <= 0:
+                log.warning("stopping with %d messages of %s unanswered", len(self._tasks), self.user)
+                return
+            await asyncio.wait(list(self._tasks), timeout=remaining)
+
+    async def _close_rest_after_drain(self) -> None:
+        await self.drain(timeout=DRAIN_SECONDS)
+        await self._close_rest()
 
 
 def _seen(message: discord.Message, my_id: int, author_is_bot: bool, replied: discord.Message | None) -> Seen:

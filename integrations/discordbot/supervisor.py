@@ -17,11 +17,14 @@ import contextlib
 import hashlib
 import logging
 import time
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import discord
 from django.conf import settings
+from django.db import connections
 
 from guildmind.db import async_db
 from integrations.discordbot import leases
@@ -38,6 +41,8 @@ from pipeline.messages import Pipeline
 from pipeline.servers import Directory
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Every this many sync rounds, the bots re-check what they can do in each guild (role
 # assignments to the bot arrive without an event the bot's intents receive).
@@ -87,17 +92,24 @@ class Supervisor:
     _gates: dict[str, IdentifyGate] = field(default_factory=dict)
     _rest: dict[str, RestLimits] = field(default_factory=dict)
     _renewed_at: float = field(default_factory=time.monotonic)
+    # The leases' own database thread: a burst of messages queues its database work on the
+    # gateway's threads, and renewals waiting behind it would let the leases expire while
+    # the process is well (the others would take its units, then hand them back).
+    _lease_thread: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="gateway-leases")
+    )
+    _facts_task: asyncio.Task[None] | None = None
 
     async def sync(self) -> None:
         """Renew and balance the leases, bring the running connections in line with them,
         then check in (the dashboard shows whether each bot is connected)."""
-        wanted = {spec.pk: spec for spec in await async_db(runnable_applications)()}
+        wanted = {spec.pk: spec for spec in await self._db(runnable_applications)()}
         shared = next((spec for spec in wanted.values() if spec.is_shared), None)
         units: list[Unit] = []
         for spec in wanted.values():
             count = (await self._limits_of(spec))[0] if spec.is_shared else 1
             units.extend((spec.pk, shard) for shard in range(count))
-        assignment = await async_db(leases.balance)(
+        assignment = await self._db(leases.balance)(
             self.owner,
             units,
             ttl=self.lease_ttl,
@@ -116,7 +128,7 @@ class Supervisor:
                 await self._stop(unit)
         if assignment.released:
             # Closed first, then given back: never connected by two processes at once.
-            await async_db(leases.release)(self.owner, assignment.released)
+            await self._db(leases.release)(self.owner, assignment.released)
         await self._own(wanted, assignment.held)
         for unit in sorted(assignment.held):
             held = wanted.get(unit[0])
@@ -124,7 +136,10 @@ class Supervisor:
                 continue
             self._start(held, unit)
         held_apps = {pk: wanted[pk] for pk, _ in assignment.held if pk in wanted}
-        await async_db(record_heartbeat)(self.statuses(held_apps))
+        await self._db(record_heartbeat)(self.statuses(held_apps))
+
+    def _db(self, func: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
+        return async_db(func, executor=self._lease_thread)
 
     async def _own(self, wanted: dict[int, BotSpec], held: frozenset[Unit]) -> None:
         """Hold the settings of the guilds this process connects, and only those, before
@@ -141,7 +156,7 @@ class Supervisor:
             )
         scope = {app: Shards(counts[app], frozenset(s)) for app, s in shards.items()}
         if self.servers.own(scope):
-            await async_db(self.servers.refresh)()
+            await self._db(self.servers.refresh)()
 
     async def _limits_of(self, spec: BotSpec) -> tuple[int, int]:
         """The shared bot's shard count (the setting, else Discord's recommendation) and
@@ -211,8 +226,7 @@ class Supervisor:
     async def _stop(self, unit: Unit) -> None:
         connection = self.connections.pop(unit)
         log.info("stopping the bot of application %s", connection.spec.application_id)
-        await connection.bot.close()
-        await connection.bot.drain()
+        await connection.bot.close()  # the messages it took are answered first
         if not connection.task.done():
             connection.task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -226,28 +240,48 @@ class Supervisor:
                 try:
                     await self.sync()
                     if rounds % FACTS_EVERY_ROUNDS == FACTS_EVERY_ROUNDS - 1:
-                        for connection in list(self.connections.values()):
-                            await connection.bot.record_all_facts()
+                        self._recheck_facts()
                 except Exception:
                     log.exception("could not sync the bots; keeping the running ones")
                     if time.monotonic() - self._renewed_at > self.lease_ttl:
                         # Leases not renewed for a TTL are another process's by now.
                         log.error("the leases expired unrenewed: closing every connection")
-                        for unit in list(self.connections):
-                            await self._stop(unit)
+                        await self._stop_all()
                 rounds += 1
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=every)
         finally:
-            for unit in list(self.connections):
-                await self._stop(unit)
+            if self._facts_task is not None:
+                self._facts_task.cancel()
+            await self._stop_all()
             # Handed over at once: the other processes claim these on their next round.
             with contextlib.suppress(Exception):
-                await async_db(leases.leave)(self.owner)
+                await self._db(leases.leave)(self.owner)
+            with contextlib.suppress(Exception):
+                await self._db(connections.close_all)()
+            self._lease_thread.shutdown(wait=False)
             for gate in self._gates.values():
                 await gate.close()
             for rest in self._rest.values():
                 await rest.close()
+
+    async def _stop_all(self) -> None:
+        """Every connection at once: each answers the messages it holds before it closes."""
+        await asyncio.gather(*(self._stop(unit) for unit in list(self.connections)))
+
+    def _recheck_facts(self) -> None:
+        """What each bot can do in its guilds, re-read beside the rounds (not in their way:
+        the writes queue behind the messages' database work)."""
+        if self._facts_task is not None and not self._facts_task.done():
+            return
+        bots = [connection.bot for connection in self.connections.values()]
+
+        async def recheck() -> None:
+            for bot in bots:
+                if not bot.is_closed():
+                    await bot.record_all_facts()
+
+        self._facts_task = asyncio.create_task(recheck(), name="recheck-facts")
 
     def bot_for(self, application_id: str) -> GuildmindBot | None:
         for connection in self.connections.values():

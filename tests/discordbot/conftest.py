@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
 
+from assistant.providers.registry import reset_providers
 from devtools.discord_simulator import DiscordSimulator
 from devtools.discord_simulator.permissions import BOT_DEFAULT, MODERATOR
 from integrations.discordbot.endpoints import configure_discord_endpoints, current_discord_endpoints
@@ -76,6 +77,16 @@ class Running:
             predicate=lambda m: (m.get("message_reference") or {}).get("message_id") == message["id"],
             timeout=timeout,
         )
+
+
+@pytest.fixture
+def slow_answers(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every answer takes 0.6 s: time for something to happen while the AI thinks."""
+    monkeypatch.setenv("SLOW_PROVIDER_SECONDS", "0.6")
+    settings.AI_PROVIDER = "devtools.slow_provider.SlowProvider"
+    reset_providers()
+    yield
+    reset_providers()
 
 
 @pytest.fixture

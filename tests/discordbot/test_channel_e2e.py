@@ -4,7 +4,6 @@ never answering bots, and answer rate limits."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 from assistant.prompts import APOLOGY
-from assistant.providers.registry import reset_providers
 from integrations.discordbot.models import DiscordServer
 from tests.discordbot.conftest import APP_ID, Running
 from usage.models import UsageEvent
@@ -101,15 +99,6 @@ async def test_a_member_mentioning_the_bot_in_a_reply_to_someone_is_still_answer
         mention_bot_of=APP_ID,
     )
     assert any(r["message_reference"]["message_id"] == question["id"] for r in replies(running))
-
-
-@pytest.fixture
-def slow_answers(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SLOW_PROVIDER_SECONDS", "0.6")
-    settings.AI_PROVIDER = "devtools.slow_provider.SlowProvider"
-    reset_providers()
-    yield
-    reset_providers()
 
 
 async def test_when_a_person_answers_first_the_bot_stays_out(running: Running, slow_answers: None) -> None:

@@ -177,3 +177,20 @@ async def test_an_ask_in_a_server_connected_to_another_bot_is_refused_and_reads_
     assert not await Interaction.objects.aexists()
     assert not await Conversation.objects.aexists()
     assert not await UsageEvent.objects.aexists()
+
+
+async def test_a_connection_that_stops_answers_the_mentions_it_took_first(
+    running: Running, slow_answers: None
+) -> None:
+    # Its unit moves to another gateway process, or the process stops: no more events come
+    # in, and the answer the AI is still thinking about goes out before the REST session
+    # closes.
+    question = await running.ask("How long do refunds take?")
+    for _ in range(500):
+        if running.bot.last_seen_message_id >= int(question["id"]):
+            break
+        await asyncio.sleep(0.01)
+    await running.bot.close()
+    assert not running.sim.connected(APP_ID)
+    reply = await running.reply_to(question, timeout=1)
+    assert "5 business days" in reply["content"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -16,7 +17,7 @@ from asgiref.sync import sync_to_async
 from devtools.discord_simulator import DiscordSimulator
 from devtools.discord_simulator.permissions import BOT_DEFAULT
 from integrations.discordbot.install import MANAGE_MESSAGES, SEND_MESSAGES
-from integrations.discordbot.models import BotApplication, DiscordServer
+from integrations.discordbot.models import BotApplication, DiscordServer, GatewayProcess
 from integrations.discordbot.servers import ServerDirectory
 from integrations.discordbot.supervisor import Supervisor
 from knowledge.actions import add_text_source
@@ -161,3 +162,31 @@ async def test_a_refused_token_is_written_down_for_the_dashboard(
         return "refused" in app.gateway_error
 
     await eventually(reported)
+
+
+async def test_the_leases_are_renewed_while_the_database_threads_are_busy() -> None:
+    # A burst of messages can keep every one of the gateway's database threads busy for
+    # seconds; renewals queued behind it would let the leases expire while the process is
+    # well. The leases have a thread of their own.
+    released = threading.Event()
+    loop = asyncio.get_running_loop()
+    busy = [loop.run_in_executor(None, released.wait, 30) for _ in range(64)]
+    supervisor = Supervisor(ServerDirectory(), lease_ttl=3)
+    stop = asyncio.Event()
+    runner = asyncio.create_task(supervisor.run(stop, every=0.1))
+    try:
+        checked_in = GatewayProcess.objects.filter(owner=supervisor.owner)
+        await eventually(checked_in.aexists, timeout=2)
+        first = (await checked_in.aget()).expires_at
+        await eventually(lambda: _renewed_after(checked_in, first), timeout=2)
+        assert not all(job.done() for job in busy)  # the database threads were busy throughout
+    finally:
+        released.set()
+        await asyncio.gather(*busy)
+        stop.set()
+        await runner
+    assert not await GatewayProcess.objects.filter(owner=supervisor.owner).aexists()  # left
+
+
+async def _renewed_after(rows: Any, when: Any) -> bool:
+    return bool((await rows.aget()).expires_at > when)
