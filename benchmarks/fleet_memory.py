@@ -141,7 +141,7 @@ def _discord_cache(payloads: list[dict[str, Any]]) -> Any:
         # What the bot keeps of a guild's arrival (its facts, its channel names); their
         # database writes are not what is measured.
         saved = gateway.async_db
-        gateway.async_db = lambda function: _no_write  # type: ignore[assignment,return-value]
+        gateway.async_db = lambda function, executor=None: _no_write  # type: ignore[assignment,return-value]
         try:
             for guild in bot.guilds:
                 await bot.record_facts(guild)
