@@ -47,7 +47,8 @@ class Sandbox:
 
     async def post(self, member: str, channel: str, text: str) -> dict[str, Any]:
         """What the owner does on the Sandbox page; returns the member's message."""
-        before = {m["id"] for m in self.sim.messages(self.channel(channel))}
+        # Deleted ones included: moderation may delete it before the page's post returns.
+        before = {m["id"] for m in self._all_messages(channel)}
         data = {
             "member": self.member(member),
             "channel": self.channel(channel),
@@ -56,7 +57,10 @@ class Sandbox:
         }
         response = await sync_to_async(self.owner.post)("/discord/sandbox/post/", data)
         assert response.status_code == 302, response.content
-        return next(m for m in self.sim.messages(self.channel(channel)) if m["id"] not in before)
+        return next(m for m in self._all_messages(channel) if m["id"] not in before)
+
+    def _all_messages(self, channel: str) -> list[dict[str, Any]]:
+        return list(self.sim.state.messages_by_channel.get(self.channel(channel), []))
 
     async def shown(self, channel: str) -> list[dict[str, Any]]:
         """The channel as the Sandbox page's polling view shows it."""
