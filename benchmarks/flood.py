@@ -2,13 +2,12 @@
 takes them, answered by the real gateway process (``manage.py discord_bot``) with a
 provider that takes 0.5 s per answer.
 
-The concurrency is 128 slots: one gateway process spends 9-11 ms of CPU per answered
-message on the 2-core development machine (2026-12-04; 16-19 ms before that day's changes,
-3 to 3.5 ms on November's faster machine): recording and quota in one transaction,
-retrieval, the local answer, parsing, the reply. It so tops out near 90-110 messages/s
-there whatever the slots (280-330/s on November's), and it is that CPU ceiling, not the
-pipeline, that binds. The full run also reports the ceiling (``ceiling()``); more throughput
-comes from more gateway processes (shards).
+The concurrency is 128 slots: one gateway process spends 3-4 ms of CPU per answered
+message (2026-12-04 on that session's 2-core machine; 9-11 ms on the previous session's
+slower one): recording and quota in one transaction, retrieval, the local answer,
+parsing, the reply. It so tops out near 270-290 messages/s there whatever the slots, and
+it is that CPU ceiling, not the pipeline, that binds. The full run also reports the
+ceiling (``ceiling()``); more throughput comes from more gateway processes (shards).
 
 The server is in all-messages mode with smart mode off, so every message goes down the
 answer path (record, retrieve, answer, reply, record the reply). The gateway works on
