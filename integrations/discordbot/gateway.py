@@ -4,6 +4,7 @@ Discord-specific normalisation of what it receives (mentions, replies, member fa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -75,6 +76,7 @@ class GuildmindBot(discord.AutoShardedClient):
         # discord.py's close() stops the shards (no more events, no reconnecting), then closes
         # the REST session: the messages in hand are answered in between.
         self._close_rest = self.http.close
+        self._shards_closed = asyncio.Event()
         self.http.close = self._close_rest_after_drain  # type: ignore[method-assign]
         self.pipeline = pipeline
         self.guildmind_application_id = application_id
@@ -367,7 +369,14 @@ class GuildmindBot(discord.AutoShardedClient):
                 return
             await asyncio.wait(list(self._tasks), timeout=remaining)
 
+    async def disconnected(self, timeout: float) -> None:
+        """Once close() has begun: until no shard of this connection receives events, for
+        at most ``timeout`` s."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._shards_closed.wait(), timeout)
+
     async def _close_rest_after_drain(self) -> None:
+        self._shards_closed.set()  # discord.py closes the shards' websockets first
         await self.drain(timeout=DRAIN_SECONDS)
         await self._close_rest()
 

@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
+# A stopping connection's websockets close within this long (else its lease goes anyway).
+DISCONNECT_SECONDS = 5.0
+
 # Every this many sync rounds, the bots re-check what they can do in each guild (role
 # assignments to the bot arrive without an event the bot's intents receive).
 FACTS_EVERY_ROUNDS = 20
@@ -99,6 +102,9 @@ class Supervisor:
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="gateway-leases")
     )
     _facts_task: asyncio.Task[None] | None = None
+    # Connections disconnected from the gateway that are still answering the messages they
+    # took (their REST session closes after that).
+    _closing: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def sync(self) -> None:
         """Renew and balance the leases, bring the running connections in line with them,
@@ -224,8 +230,17 @@ class Supervisor:
             log.exception("the bot of application %s stopped", spec.application_id)
 
     async def _stop(self, unit: Unit) -> None:
+        """Disconnect ``unit`` from the gateway (no more events: its lease can go to another
+        process); the messages it took are answered in the background (``_closing``)."""
         connection = self.connections.pop(unit)
         log.info("stopping the bot of application %s", connection.spec.application_id)
+        closing = asyncio.create_task(self._close(connection), name=f"closing-{unit}")
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
+        await connection.bot.disconnected(timeout=DISCONNECT_SECONDS)
+
+    @staticmethod
+    async def _close(connection: Connection) -> None:
         await connection.bot.close()  # the messages it took are answered first
         if not connection.task.done():
             connection.task.cancel()
@@ -254,9 +269,11 @@ class Supervisor:
             if self._facts_task is not None:
                 self._facts_task.cancel()
             await self._stop_all()
-            # Handed over at once: the other processes claim these on their next round.
+            # Handed over at once: the other processes claim these on their next round,
+            # while these answer what they took.
             with contextlib.suppress(Exception):
                 await self._db(leases.leave)(self.owner)
+            await asyncio.gather(*list(self._closing))
             with contextlib.suppress(Exception):
                 await self._db(connections.close_all)()
             self._lease_thread.shutdown(wait=False)
@@ -266,7 +283,7 @@ class Supervisor:
                 await rest.close()
 
     async def _stop_all(self) -> None:
-        """Every connection at once: each answers the messages it holds before it closes."""
+        """Disconnect every connection at once."""
         await asyncio.gather(*(self._stop(unit) for unit in list(self.connections)))
 
     def _recheck_facts(self) -> None:

@@ -17,9 +17,9 @@ from asgiref.sync import sync_to_async
 from devtools.discord_simulator import DiscordSimulator
 from devtools.discord_simulator.permissions import BOT_DEFAULT
 from integrations.discordbot.install import MANAGE_MESSAGES, SEND_MESSAGES
-from integrations.discordbot.models import BotApplication, DiscordServer, GatewayProcess
+from integrations.discordbot.models import BotApplication, DiscordServer, GatewayLease, GatewayProcess
 from integrations.discordbot.servers import ServerDirectory
-from integrations.discordbot.supervisor import Supervisor
+from integrations.discordbot.supervisor import Supervisor, refresh_settings_forever
 from knowledge.actions import add_text_source
 from knowledge.ingestion import ingest_source
 from tests.discordbot.conftest import APP_ID, FAQ, TOKEN
@@ -190,3 +190,44 @@ async def test_the_leases_are_renewed_while_the_database_threads_are_busy() -> N
 
 async def _renewed_after(rows: Any, when: Any) -> bool:
     return bool((await rows.aget()).expires_at > when)
+
+
+async def test_a_stopping_gateway_hands_over_at_once_and_still_answers_what_it_took(
+    sim: DiscordSimulator, workspace: Any, slow_answers: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLOW_PROVIDER_SECONDS", "1.5")  # read when the provider is first made
+    sim.add_application(APP_ID, TOKEN, bot_name="Guildmind")
+    await BotApplication.objects.acreate(application_id=APP_ID, is_shared=True, bot_token=TOKEN)
+    source = await sync_to_async(add_text_source)(workspace, title="Help Center", text=FAQ, enqueue=False)
+    await sync_to_async(ingest_source)(source.pk)
+    guild = sim.add_guild("Acme", bot_tokens=[TOKEN])
+    member, general = sim.add_member(guild.id, "mia"), guild.channels["general"].id
+    servers, stop = ServerDirectory(), asyncio.Event()
+    supervisor = Supervisor(servers)
+    refresher = asyncio.create_task(refresh_settings_forever(servers, every=0.1))
+    runner = asyncio.create_task(supervisor.run(stop, every=0.1))
+    try:
+        await sim.wait_until_connected(APP_ID)
+        await eventually(lambda: servers.get(int(guild.id)) is not None)
+        question = await sim.post_message(
+            guild.id, general, member.user.id, "How long do refunds take?", mention_bot_of=APP_ID
+        )
+        bot = supervisor.bot_for(APP_ID)
+        assert bot is not None
+        await eventually(lambda: bot.last_seen_message_id >= int(question["id"]))
+        stop.set()  # SIGTERM, while the AI is still thinking
+        # Disconnected and handed over at once, not after the answer.
+        await eventually(lambda: not sim.connected(APP_ID), timeout=1)
+        await eventually(_no_leases, timeout=1)
+        assert [m for m in sim.messages(general) if m["author"]["id"] == APP_ID] == []
+        await runner
+    finally:
+        stop.set()
+        refresher.cancel()
+    replies = [m for m in sim.messages(general) if m["author"]["id"] == APP_ID]
+    assert [r["message_reference"]["message_id"] for r in replies] == [question["id"]]
+    assert "5 business days" in replies[0]["content"]
+
+
+async def _no_leases() -> bool:
+    return not await GatewayLease.objects.aexists()
