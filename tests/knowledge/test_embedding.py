@@ -66,6 +66,15 @@ def test_a_list_under_its_heading_is_near_a_question_naming_the_heading_s_topic(
     assert question @ stored > question @ as_one_text + 0.1
 
 
+def test_a_question_s_case_does_not_change_its_vector() -> None:
+    typed = embedding.embed_query("What is the SFTP port for Cobble?")
+    shouted = embedding.embed_query("WHAT IS THE SFTP PORT FOR COBBLE?")
+
+    assert typed is not None and shouted is not None
+    assert typed[0] == shouted[0] == embedding.current_model_id()
+    assert np.allclose(typed[1], shouted[1])
+
+
 def test_a_missing_model_file_is_refused_not_downloaded(tmp_path: Any) -> None:
     with pytest.raises(embedding.EmbeddingUnavailableError):
         embedding.WordLlamaEmbedder(folder=tmp_path)
