@@ -6,49 +6,67 @@ reads the best passage's evidence. Answerable questions are the positives, near 
 (whose look-alike page exists) the negatives. A logistic regression over the features
 (standardised, L2-regularised, fitted by gradient descent: no extra dependency) gives the
 weights; the threshold is the one that abstains most on dev near misses while abstaining on at
-most 10% of the answerable dev questions. Prints the
-constants to copy into ``assistant/evidence.py``, and how they do on the test half.
+most 10% of the answerable dev questions. Questions the bot declines whatever the weights
+(nothing retrieved, a rule of :func:`assistant.evidence.ruled_out`, an unrelated best
+passage) are left out of the fit but counted in both rates, as the quality benchmark
+counts them: an answerable question a rule declines spends the false-abstention budget
+too. Prints the constants to copy into ``assistant/evidence.py``, and how they do on the
+test half.
 """
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 MAX_FALSE_ABSTAIN = 0.10
-# The sets fitted on by default (``python -m benchmarks.calibrate quality quality-hosting``
-# fits on both: see assistant/evidence.py for why its constants come from this one).
-SET_NAMES = ("quality",)
-FEATURES = ("unexplained", "weakest_informative")
+# The sets fitted on by default (``python -m benchmarks.calibrate quality`` fits on one:
+# see assistant/evidence.py for why its constants come from both).
+SET_NAMES = ("quality", "quality-hosting")
+FEATURES = ("unexplained", "weakest_informative", "coverage", "covered_weakest")
 
 
-def collect(workspace: object, half: str, data: Path) -> tuple[np.ndarray, np.ndarray]:
+@dataclass
+class Collected:
+    features: np.ndarray
+    labels: np.ndarray  # 1 for an answerable question, 0 for a near miss
+    # The labels of the questions declined whatever the weights.
+    declined: np.ndarray
+
+
+def collect(workspace: object, half: str, data: Path) -> Collected:
     from assistant import evidence
     from assistant.answering import retrieval_query
     from assistant.providers.base import Turn
     from benchmarks.quality import load_questions
     from knowledge import search
 
-    rows, labels = [], []
+    rows, labels, declined = [], [], []
     for question in load_questions(data):
         if question.half != half:
             continue
+        answerable = question.kind != "unanswerable"
         history = [Turn("member", h) for h in question.history]
         query = retrieval_query(question.question, history)
         passages = search.search(workspace.id, query)  # type: ignore[attr-defined]
-        if not passages:
-            continue  # nothing retrieved: the bot says it doesn't know whatever the weights
         passage = evidence.answering(question.question, query, passages)
-        if passage is not None and evidence.ruled_out(question.question, passage):
-            continue  # declined whatever the weights (a name or kind of answer it lacks)
+        if passage is None or evidence.ruled_out(question.question, passage):
+            declined.append(answerable)  # nothing retrieved, or a name or kind of answer it lacks
+            continue
         found = evidence.gather(question.question, query, passages)
         if found is None:
             raise SystemExit("no vectors: is KNOWLEDGE_EMBEDDINGS off?")
+        if found.lexical == 0 and found.dense < evidence.UNRELATED_BELOW:
+            declined.append(answerable)
+            continue
         rows.append([found.features()[name] for name in FEATURES])
-        labels.append(question.kind != "unanswerable")
-    return np.array(rows, dtype=np.float64), np.array(labels, dtype=np.float64)
+        labels.append(answerable)
+    return Collected(
+        np.array(rows, dtype=np.float64), np.array(labels, dtype=np.float64), np.array(declined, dtype=bool)
+    )
 
 
 def fit(x: np.ndarray, y: np.ndarray, *, l2: float = 0.05, steps: int = 20_000) -> tuple[np.ndarray, float]:
@@ -66,10 +84,16 @@ def fit(x: np.ndarray, y: np.ndarray, *, l2: float = 0.05, steps: int = 20_000) 
     return w / scale, b - float((w / scale) @ mean)
 
 
-def rates(p: np.ndarray, y: np.ndarray, threshold: float) -> tuple[float, float]:
-    """(abstains when not covered, abstains although covered)."""
+def rates(p: np.ndarray, found: Collected, threshold: float) -> tuple[float, float]:
+    """(abstains when not covered, abstains although covered), the questions declined
+    whatever the weights included."""
     answered = p >= threshold
-    return float((~answered[y == 0]).mean()), float((~answered[y == 1]).mean())
+    y, declined = found.labels, found.declined
+    near_misses = (~answered[y == 0]).sum() + (~declined).sum()
+    answerable = (~answered[y == 1]).sum() + declined.sum()
+    return float(near_misses / ((y == 0).sum() + (~declined).sum())), float(
+        answerable / ((y == 1).sum() + declined.sum())
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,24 +105,28 @@ def main(argv: list[str] | None = None) -> int:
     sets = [SETS / name for name in (argv if argv is not None else sys.argv[1:]) or SET_NAMES]
     workspaces = [build_workspace(data) for data in sets]
 
-    def both(half: str) -> tuple[np.ndarray, np.ndarray]:
+    def both(half: str) -> Collected:
         parts = [collect(w, half, data) for w, data in zip(workspaces, sets, strict=True)]
-        return np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts])
+        return Collected(
+            np.concatenate([c.features for c in parts]),
+            np.concatenate([c.labels for c in parts]),
+            np.concatenate([c.declined for c in parts]),
+        )
 
-    x, y = both("dev")
-    w, b = fit(x, y)
-    p = 1 / (1 + np.exp(-(x @ w + b)))
+    dev = both("dev")
+    w, b = fit(dev.features, dev.labels)
+    p = 1 / (1 + np.exp(-(dev.features @ w + b)))
     # The highest abstention that keeps false abstentions within the target (10%).
-    allowed = [t for t in np.arange(0.02, 0.96, 0.01) if rates(p, y, t)[1] <= MAX_FALSE_ABSTAIN]
-    best = max(allowed, key=lambda t: (rates(p, y, t)[0], -t)) if allowed else 0.5
-    abstain, false_abstain = rates(p, y, best)
+    allowed = [t for t in np.arange(0.02, 0.96, 0.01) if rates(p, dev, t)[1] <= MAX_FALSE_ABSTAIN]
+    best = max(allowed, key=lambda t: (rates(p, dev, t)[0], -t)) if allowed else 0.5
+    abstain, false_abstain = rates(p, dev, best)
     print("WEIGHTS = {" + ", ".join(f'"{n}": {v:.2f}' for n, v in zip(FEATURES, w, strict=True)) + "}")
     print(f"BIAS = {b:.2f}")
     print(f"THRESHOLD = {best:.2f}")
     print(f"dev: abstains when not covered {abstain:.0%}, although covered {false_abstain:.0%}")
-    tx, ty = both("test")
-    tp = 1 / (1 + np.exp(-(tx @ w + b)))
-    abstain, false_abstain = rates(tp, ty, best)
+    test = both("test")
+    tp = 1 / (1 + np.exp(-(test.features @ w + b)))
+    abstain, false_abstain = rates(tp, test, best)
     print(f"test: abstains when not covered {abstain:.0%}, although covered {false_abstain:.0%}")
     return 0
 

@@ -29,7 +29,7 @@ def main(chunks: int = 20_000, queries: int = 2_000, seed: int = 7) -> dict[str,
     source = KnowledgeSource.objects.create(
         workspace=workspace, kind="text", title="Bench", status=KnowledgeSource.Status.READY
     )
-    from knowledge.embedding import chunk_text_for_embedding, embed_for_storage
+    from knowledge.embedding import embed_chunks_for_storage
 
     texts = [" ".join(rng.choice(WORDS) for _ in range(120)) for _ in range(chunks)]
     headings = [f"Section {i // 20}" for i in range(chunks)]
@@ -37,8 +37,8 @@ def main(chunks: int = 20_000, queries: int = 2_000, seed: int = 7) -> dict[str,
     os.sched_setaffinity(0, {min(cores)})  # ingestion's embedding, measured on one core
     try:
         started = time.perf_counter()
-        model_id, vectors = embed_for_storage(
-            [chunk_text_for_embedding("Bench", h, t) for h, t in zip(headings, texts, strict=True)]
+        model_id, vectors = embed_chunks_for_storage(
+            [("Bench", h, t) for h, t in zip(headings, texts, strict=True)]
         )
         embed_s = time.perf_counter() - started
     finally:

@@ -33,7 +33,7 @@ from accounts.models import Workspace
 from knowledge import search
 from knowledge.chunking import TextChunk, chunk_text
 from knowledge.crawl import crawl_page, crawl_sitemap
-from knowledge.embedding import chunk_text_for_embedding, embed_for_storage
+from knowledge.embedding import embed_chunks_for_storage
 from knowledge.errors import KnowledgeError, SourceLimitError
 from knowledge.extract import ExtractLimits, too_much_text
 from knowledge.isolation import extract_file_isolated
@@ -82,7 +82,7 @@ def ingest_source(source_id: int) -> None:
             raise KnowledgeError("No text was found in this source.")
         check_allowance(source.workspace.plan, chars=used.chars, chunks=used.chunks + len(chunks))
         title = content.title or source.title
-        vectors = embed_for_storage([chunk_text_for_embedding(title, c.heading, c.text) for c in chunks])
+        vectors = embed_chunks_for_storage([(title, c.heading, c.text) for c in chunks])
         _store_chunks(source, chunks, content, claimed_at, vectors)
     except KnowledgeError as error:
         logger.info("knowledge source %s failed: %s", source_id, error)

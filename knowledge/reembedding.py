@@ -19,7 +19,7 @@ from django.db.models import F
 
 from accounts.models import Workspace
 from knowledge import search
-from knowledge.embedding import chunk_text_for_embedding, current_model_id, embed_for_storage
+from knowledge.embedding import current_model_id, embed_chunks_for_storage
 from knowledge.models import Chunk
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def reembed_stale(*, budget_seconds: float = 20.0, batch: int = BATCH) -> int:
         )
         if not rows:
             break
-        made_by, vectors = embed_for_storage([chunk_text_for_embedding(t, h, x) for _, _, t, h, x in rows])
+        made_by, vectors = embed_chunks_for_storage([(t, h, x) for _, _, t, h, x in rows])
         if made_by != model_id:
             logger.warning("re-embedding stopped: the embedder failed or changed")
             break

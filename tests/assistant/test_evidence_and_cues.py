@@ -42,6 +42,29 @@ def test_an_informative_word_the_passage_never_mentions_lowers_the_probability()
     assert missing.probability() < named.probability()
 
 
+SFTP = Passage(
+    text="Connect with SFTP to sftp.example.gg on port 2022. Log in with your panel email and password.",
+    title="SFTP file access",
+    score=0.6,
+    source_id=6,
+    chunk_id=60,
+    dense=0.6,
+    lexical=1.0,
+    margin=0.2,
+)
+
+
+def test_a_passage_holding_all_the_question_s_words_but_one_is_a_near_miss() -> None:
+    # Logging in to SFTP is there, an SSH key is not: most of the words, nothing for one.
+    near_miss = evidence.gather("Can I log in to SFTP with an SSH key?", "", [SFTP])
+    answered = evidence.gather("How do I log in to SFTP?", "", [SFTP])
+
+    assert near_miss is not None and answered is not None
+    assert near_miss.covered_weakest < 0.2 < answered.covered_weakest
+    assert not evidence.knows("Can I log in to SFTP with an SSH key?", "", [SFTP])
+    assert evidence.knows("How do I log in to SFTP?", "", [SFTP])
+
+
 def test_filler_words_do_not_count_as_unanswered() -> None:
     # "wondering" says little: the question is still the student discount's.
     plain = evidence.gather("student discount", "", _with())

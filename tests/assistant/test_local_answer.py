@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from assistant import evidence
 from assistant.prompts import I_DONT_KNOW
-from assistant.providers.base import AnswerRequest
+from assistant.providers.base import AnswerRequest, Passage
 from assistant.providers.local import LocalProvider, confidence
 from assistant.text import stem
 from tests.assistant.support import KNOWLEDGE, PASSWORDS, REFUNDS, rank
@@ -86,3 +89,46 @@ async def test_the_answer_does_not_carry_a_sources_line() -> None:
     answer = await LocalProvider().answer(ask("How do I reset my password?"))
 
     assert "Sources" not in answer.text and "Account help" not in answer.text
+
+
+def _section(chunk_id: int, source_id: int, heading: str, text: str, score: float) -> Passage:
+    return Passage(
+        text=text,
+        title="Server locations" if source_id == 1 else "Fixing lag",
+        score=score,
+        heading=heading,
+        source_id=source_id,
+        chunk_id=chunk_id,
+        dense=score,
+        lexical=0.0,
+        margin=0.1,
+    )
+
+
+CHOOSING = _section(1, 1, "Choosing a location", "Pick the location closest to most of your players.", 0.8)
+LAG = _section(2, 2, "Is it the server?", "Run /tps on the server to see whether it keeps up.", 0.7)
+LOCATIONS = _section(3, 1, "Server locations", "We run servers in London, Frankfurt and Helsinki.", 0.5)
+
+
+async def test_a_section_of_the_same_document_joins_the_answer_past_another_documents(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(evidence, "knows", lambda *args: True)
+    question = "Which server locations do you have?"
+
+    answer = await LocalProvider().answer(AnswerRequest(question, [CHOOSING, LAG, LOCATIONS], query=question))
+
+    assert [p.chunk_id for p in answer.sources] == [CHOOSING.chunk_id, LOCATIONS.chunk_id]
+    assert "Helsinki" in answer.text and "/tps" not in answer.text
+
+
+async def test_a_section_of_the_same_document_scoring_under_half_the_best_stays_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(evidence, "knows", lambda *args: True)
+    question = "Which server locations do you have?"
+    weak = replace(LOCATIONS, score=0.3, dense=0.3)
+
+    answer = await LocalProvider().answer(AnswerRequest(question, [CHOOSING, LAG, weak], query=question))
+
+    assert [p.chunk_id for p in answer.sources] == [CHOOSING.chunk_id]

@@ -50,13 +50,38 @@ def test_related_texts_are_closer_than_unrelated_ones() -> None:
     assert question @ related > question @ unrelated
 
 
+def test_a_list_under_its_heading_is_near_a_question_naming_the_heading_s_topic() -> None:
+    # Embedded as one text, the cities outweigh the heading that says what they are.
+    embedder = embedding.WordLlamaEmbedder()
+    chunk = (
+        "Server locations",
+        "Server locations",
+        "- London, United Kingdom\n- Frankfurt, Germany\n- Singapore",
+    )
+    (question,) = embedder.embed(["Which server locations do you have?"])
+    (as_one_text,) = embedder.embed([embedding.chunk_text_for_embedding(*chunk)])
+    (stored,) = embedder.embed_chunks([chunk])
+
+    assert np.linalg.norm(stored) == pytest.approx(1.0, abs=1e-5)
+    assert question @ stored > question @ as_one_text + 0.1
+
+
+def test_a_question_s_case_does_not_change_its_vector() -> None:
+    typed = embedding.embed_query("What is the SFTP port for Cobble?")
+    shouted = embedding.embed_query("WHAT IS THE SFTP PORT FOR COBBLE?")
+
+    assert typed is not None and shouted is not None
+    assert typed[0] == shouted[0] == embedding.current_model_id()
+    assert np.allclose(typed[1], shouted[1])
+
+
 def test_a_missing_model_file_is_refused_not_downloaded(tmp_path: Any) -> None:
     with pytest.raises(embedding.EmbeddingUnavailableError):
         embedding.WordLlamaEmbedder(folder=tmp_path)
 
 
 def _chunk(chunk_id: int, source_id: int, title: str, text: str) -> IndexedChunk:
-    model_id, (stored,) = embedding.embed_for_storage([f"{title}\n\n{text}"])
+    model_id, (stored,) = embedding.embed_chunks_for_storage([(title, "", text)])
     return IndexedChunk(
         chunk_id=chunk_id,
         source_id=source_id,
