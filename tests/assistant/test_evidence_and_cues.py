@@ -221,11 +221,29 @@ def test_help_requests_without_a_question_mark_are_heard(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "the renewal didn't go through",
+        "my account got suspended overnight",
+        "world is lagging since the update",
+        "need an invoice for last month",
+    ],
+)
+def test_a_problem_told_as_a_statement_is_a_help_request(text: str) -> None:
+    assert cues.asks_for_help(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "does anyone want to ride together this weekend?",
         "anyone up for a coffee ride at 8?",
         "how was your weekend sam",
         "how do you like the new map?",
         "can someone share the screenshots from last night?",
+        "who wants to race on sunday",
+        "who's got the fastest lap",
+        "can someone trade me two tickets",
+        "which texture pack do you guys use",
+        "how do you all like the new season",
     ],
 )
 def test_members_talking_to_each_other_are_not_help_requests(text: str) -> None:
