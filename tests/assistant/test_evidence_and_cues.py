@@ -76,6 +76,16 @@ def test_filler_words_do_not_count_as_unanswered() -> None:
     assert evidence.knows("wondering about the student discount", "", _with())
 
 
+def test_how_a_request_is_put_is_not_asked_about() -> None:
+    # "any tips", "pls" and "lol" ask; they name nothing the passage should hold.
+    plain = evidence.gather("student discount", "", _with())
+    asked = evidence.gather("any tips for the student discount pls lol", "", _with())
+
+    assert plain is not None and asked is not None
+    assert asked.weakest_word == pytest.approx(plain.weakest_word)
+    assert asked.unexplained == pytest.approx(plain.unexplained)
+
+
 def test_a_passage_sharing_no_word_and_barely_near_in_meaning_is_no_answer() -> None:
     # A shop's knowledge base that never mentions gift cards: its best passage shares no
     # word with the question and its cosine is low. High margin (a knowledge base of one
