@@ -252,7 +252,7 @@ def test_a_problem_told_as_a_statement_is_a_help_request(text: str) -> None:
         "who wants to race on sunday",
         "who's got the fastest lap",
         "can someone trade me two tickets",
-        "which texture pack do you guys use",
+        "which texture pack do you use?",
         "how do you all like the new season",
     ],
 )
