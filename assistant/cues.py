@@ -16,7 +16,8 @@ _QUESTION_WORD_START = re.compile(
     r"should|will|would|has|have|am)\b"
 )
 _SUPPORT_CUE = re.compile(
-    r"\b(?:how (?:do|can|should) (?:i|we|you)(?! (?:like|feel|think|enjoy)\b)|how to|can i|could i|"
+    r"\b(?:how (?:do|can|should) (?:i|we|you)(?! (?:guys |all )?(?:like|feel|think|enjoy)\b)"
+    r"|how to|can i|could i|"
     r"is there|are there|"
     r"help|error|errors|doesn't work|does not work|don't work|not working|isn't working|"
     r"won't (?:work|load|start|open)|broken|crash(?:es|ed|ing)?|fail(?:s|ed|ing)?|issue|"
@@ -26,10 +27,12 @@ _SUPPORT_CUE = re.compile(
 # Asking for help without "?" or a question word: "need help with…", "whats the … again",
 # "pls how i…", a problem told as a statement ("qr code wont scan", "app keeps crashing").
 _HELP_REQUEST = re.compile(
-    r"\b(?:need|needs|want|wants|looking for) (?:help|the|a|to know|info)\b|\bagain\b\W*(?:lol|pls|\?)?\W*$"
+    r"\b(?:need|needs|want|wants|looking for) (?:help|the|a|an|another|more|to know|info)\b"
+    r"|\bagain\b\W*(?:lol|pls|\?)?\W*$"
     r"|\b(?:pls|plz|please) (?:how|what|where|help|tell)\b|\bhow (?:i|u|we)\b"
     r"|\b(?:wont|won't|cant|can't|cannot|doesnt|doesn't|isnt|isn't|keeps|kept|refuses|stopped|empty|"
-    r"declined|charged|broke|broken|missing|stuck|lost|left my)\b"
+    r"didnt|didn't|hasnt|hasn't|declined|charged|broke|broken|missing|stuck|lost|left my|suspended|"
+    r"lagging|laggy|frozen|offline|wiped)\b"
     r"|\b(?:what|whats|what's|which|where|how)\b"
     # Asked at the end: "… near the ring road, why", "Monthly price please", "any tips for…".
     r"|\bwhy\W*$|\b(?:pls|plz|please)\W*$|\bany (?:tips|advice|way)\b|\btips (?:for|on)\b"
@@ -37,12 +40,14 @@ _HELP_REQUEST = re.compile(
 # Members talking to each other, not asking the bot: invitations, asking about someone's
 # day, "does anyone want to…" — a question mark does not make them support questions.
 _SOCIAL = re.compile(
-    r"\b(?:anyone|anybody|who(?:'s| is)|everyone) "
-    r"(?:want|wanna|up for|coming|going|else|from|here|watching)\b"
-    r"|\b(?:how (?:was|is|were) your|how do you like|where (?:are|did) you|how long have you)\b"
+    r"\b(?:anyone|anybody|who(?:'s| is)?|everyone) "
+    r"(?:wants?|wanna|up for|coming|going|else|from|here|watching|got|has)\b"
+    r"|\b(?:how (?:was|is|were) your|how do you (?:guys |all )?like|where (?:are|did) you|"
+    r"how long have you)\b"
+    r"|\bdo you (?:guys )?(?:use|play|prefer)\b\W*$"
     r"|\b(?:what(?:'s| is) everyone|see you|happy birthday|did you see|can you believe|is it just me)\b"
     r"|\b(?:you guys|we meeting|are we)\b"
-    r"|\b(?:can|could) (?:someone|somebody|anyone|anybody) (?:send|share|post|bring|lend|give)\b"
+    r"|\b(?:can|could) (?:someone|somebody|anyone|anybody) (?:send|share|post|bring|lend|give|trade|sell)\b"
 )
 
 _CHATTER_WORDS = frozenset(

@@ -217,8 +217,18 @@ def _passage_word_vectors(text: str) -> Any:
     return _word_vectors(found) if found else None
 
 
+# How a request is put, not what it asks about ("any tips for...", "pls how i...", "... lol").
+_REQUEST_FILLER = frozenset("pls plz tips tip advice idea ideas lol lmao haha again".split())
+
+
 def _content_words(text: str) -> list[str]:
-    return sorted({w for w in words(text) if w not in STOPWORDS and w not in GENERIC_WORDS and len(w) > 1})
+    return sorted(
+        {
+            w
+            for w in words(text)
+            if w not in STOPWORDS and w not in GENERIC_WORDS and w not in _REQUEST_FILLER and len(w) > 1
+        }
+    )
 
 
 def _word_vectors(found: list[str]) -> Any:

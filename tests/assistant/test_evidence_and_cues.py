@@ -76,6 +76,16 @@ def test_filler_words_do_not_count_as_unanswered() -> None:
     assert evidence.knows("wondering about the student discount", "", _with())
 
 
+def test_how_a_request_is_put_is_not_asked_about() -> None:
+    # "any tips", "pls" and "lol" ask; they name nothing the passage should hold.
+    plain = evidence.gather("student discount", "", _with())
+    asked = evidence.gather("any tips for the student discount pls lol", "", _with())
+
+    assert plain is not None and asked is not None
+    assert asked.weakest_word == pytest.approx(plain.weakest_word)
+    assert asked.unexplained == pytest.approx(plain.unexplained)
+
+
 def test_a_passage_sharing_no_word_and_barely_near_in_meaning_is_no_answer() -> None:
     # A shop's knowledge base that never mentions gift cards: its best passage shares no
     # word with the question and its cosine is low. High margin (a knowledge base of one
@@ -221,11 +231,29 @@ def test_help_requests_without_a_question_mark_are_heard(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "the renewal didn't go through",
+        "my account got suspended overnight",
+        "world is lagging since the update",
+        "need an invoice for last month",
+    ],
+)
+def test_a_problem_told_as_a_statement_is_a_help_request(text: str) -> None:
+    assert cues.asks_for_help(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "does anyone want to ride together this weekend?",
         "anyone up for a coffee ride at 8?",
         "how was your weekend sam",
         "how do you like the new map?",
         "can someone share the screenshots from last night?",
+        "who wants to race on sunday",
+        "who's got the fastest lap",
+        "can someone trade me two tickets",
+        "which texture pack do you use?",
+        "how do you all like the new season",
     ],
 )
 def test_members_talking_to_each_other_are_not_help_requests(text: str) -> None:
