@@ -36,7 +36,9 @@ _KINDS: tuple[tuple[str, str, str], ...] = (
         "duration",
         r"\bhow long\b",
         rf"{_NUMBER}[\w\s-]{{0,12}}?\b{_TIME_UNIT}\b|\b(?:km|metres?|meters?|miles?|cm|characters?)\b"
-        r"|\b(?:instantly|immediately|right away|straight away|at once|within|until|up to)\b"
+        # Not a bare "up to": "keep up to date" and "up to 2 GB" are no duration ("up to
+        # 2 months" is one, by the first alternative).
+        r"|\b(?:instantly|immediately|right away|straight away|at once|within|until)\b"
         r"|\bpermanent(?:ly)?\b",
     ),
     (

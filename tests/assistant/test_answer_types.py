@@ -54,6 +54,10 @@ def test_the_kind_of_answer_asked_for(question: str, kinds: tuple[str, ...]) -> 
         ("How many slots do I get?", "Slots depend on your plan.", ("quantity",)),
         ("How much is a Valheim server?", "We host three other games.", ("amount",)),
         ("How much is a Valheim server?", "Valheim: 4 GB RAM, £8.00 a month.", ()),
+        # "Up to" bounds a duration only when one follows.
+        ("How long does an update take?", "Turn on Keep up to date to get new builds.", ("duration",)),
+        ("How long does an upload take?", "Upload a zip of up to 2 GB.", ("duration",)),
+        ("How long can I pause my pass?", "You can pause it for up to 2 months.", ()),
     ],
 )
 def test_what_a_passage_supplies(question: str, text: str, missing: tuple[str, ...]) -> None:
