@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from assistant.text import normalize
+from assistant.text import normalize, stem, words
 
 _NUMBER = (
     r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
@@ -87,4 +87,33 @@ def unsupplied(question: str, text: str) -> tuple[str, ...]:
     if not kinds:
         return ()
     folded = normalize(text)
-    return tuple(kind for kind in kinds if not _SUPPLIES[kind].search(folded))
+    return tuple(
+        kind
+        for kind in kinds
+        if not _SUPPLIES[kind].search(folded) or (kind == "quantity" and uncounted(question, folded))
+    )
+
+
+# "How many cargo bikes…", "how many extra ports…": the thing counted.
+_COUNTED = re.compile(r"\bhow many (?:more |extra |additional |other )?([a-z][a-z-]+)")
+# How many words either side of the thing counted its count may stand.
+COUNT_WINDOW = 4
+_COUNT = re.compile(rf"{_NUMBER}|{_UNLIMITED}|\bnone\b")
+
+
+def uncounted(question: str, text: str) -> bool:
+    """Whether ``text`` mentions the thing "how many…" counts but never with a number near
+    it: "a small fleet of cargo bikes" beside "1,500 classic bikes" does not say how many
+    cargo bikes there are. A passage that never names the thing (a paraphrase's) is left
+    to the other evidence."""
+    asked = _COUNTED.search(normalize(question))
+    if asked is None:
+        return False
+    counted = stem(asked.group(1))
+    found = words(text)
+    mentions = [i for i, w in enumerate(found) if stem(w) == counted]
+    if not mentions:
+        return False
+    return not any(
+        _COUNT.search(" ".join(found[max(0, i - COUNT_WINDOW) : i + COUNT_WINDOW + 1])) for i in mentions
+    )

@@ -58,6 +58,15 @@ def test_the_kind_of_answer_asked_for(question: str, kinds: tuple[str, ...]) -> 
         ("How long does an update take?", "Turn on Keep up to date to get new builds.", ("duration",)),
         ("How long does an upload take?", "Upload a zip of up to 2 GB.", ("duration",)),
         ("How long can I pause my pass?", "You can pause it for up to 2 months.", ()),
+        # "How many" wants a count beside the thing counted, not any number on the page.
+        (
+            "How many cargo bikes are there?",
+            "We run 1,500 classic bikes and 900 e-bikes, plus a small fleet of cargo bikes.",
+            ("quantity",),
+        ),
+        ("How many cargo bikes are there?", "We run 1,500 classic bikes and 40 cargo bikes.", ()),
+        ("How many slots do I get?", "Pebble: 4 GB, 20 player slots.", ()),
+        ("how many snapshots can I keep?", "You can keep 5 manual backups.", ()),
     ],
 )
 def test_what_a_passage_supplies(question: str, text: str, missing: tuple[str, ...]) -> None:
