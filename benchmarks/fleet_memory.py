@@ -59,11 +59,11 @@ def _create_rows(guilds: int, with_knowledge: int) -> list[int]:
     each workspace's server on the shared bot; returns the workspace ids."""
     from accounts.models import Workspace
     from integrations.discordbot.models import BotApplication, DiscordServer
-    from knowledge.embedding import embed_for_storage
+    from knowledge.embedding import embed_chunks_for_storage
     from knowledge.models import Chunk, KnowledgeSource
 
     texts = [FAQ.format(n=n, w="x") for n in range(CHUNKS_PER_WORKSPACE)]
-    model, vectors = embed_for_storage(texts)
+    model, vectors = embed_chunks_for_storage([("FAQ", "", text) for text in texts])
     app = BotApplication.objects.create(application_id=APP_ID, is_shared=True, bot_token="t")
     workspaces = Workspace.objects.bulk_create(Workspace(name=f"Team {n}") for n in range(guilds))
     sources = KnowledgeSource.objects.bulk_create(

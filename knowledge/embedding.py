@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib.util
 import logging
 import threading
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Protocol
@@ -264,25 +263,11 @@ def embed_chunks_for_storage(chunks: list[ChunkLabel]) -> tuple[str, list[bytes 
     embedder = get_embedder()
     if embedder is None or not chunks:
         return "", [None] * len(chunks)
-    return _stored(embedder, lambda: embedder.embed_chunks(chunks), len(chunks))
-
-
-def embed_for_storage(texts: list[str]) -> tuple[str, list[bytes | None]]:
-    """:func:`embed_chunks_for_storage` for plain texts (``Embedder.embed``)."""
-    embedder = get_embedder()
-    if embedder is None or not texts:
-        return "", [None] * len(texts)
-    return _stored(embedder, lambda: embedder.embed(texts), len(texts))
-
-
-def _stored(
-    embedder: Embedder, embed: Callable[[], np.ndarray], count: int
-) -> tuple[str, list[bytes | None]]:
     try:
-        vectors = embed()
+        vectors = embedder.embed_chunks(chunks)
     except Exception:
-        logger.exception("embedding %d chunks failed; they will be embedded later", count)
-        return "", [None] * count
+        logger.exception("embedding %d chunks failed; they will be embedded later", len(chunks))
+        return "", [None] * len(chunks)
     return embedder.model_id, [row.astype(STORED_DTYPE).tobytes() for row in vectors]
 
 
