@@ -317,11 +317,10 @@ class Pipeline:
             # A person answered while the AI was thinking: don't talk over them.
             return "skipped:answered-by-someone"
         text = turn.reply_text()
+        thread_id = await self._start_thread(port, message, question) if threaded else None
         try:
-            if threaded:
-                await _deliver_in_thread(
-                    cast(ThreadPort, port), port, message, question, text, feedback_key(server, turn)
-                )
+            if thread_id is not None:
+                await _send_in_thread(port, thread_id, text, feedback_key(server, turn))
             else:
                 solve = str(message.channel_id) if message.forum_id else ""
                 await self._deliver(port, message, text, feedback_key(server, turn), solve)
@@ -335,6 +334,20 @@ class Pipeline:
         if message.forum_id:
             await async_db(_record_post_answered)(*_post_of(server, message))
         return outcome_of(answer)
+
+    async def _start_thread(self, port: ChannelPort, message: InboundMessage, question: str) -> str | None:
+        """Start a thread on the question, named after it; None when Discord refuses (say a
+        missing Create Public Threads): the answer then goes in the channel, and the owner's
+        diagnostics say why."""
+        name = question.splitlines()[0].strip()[:80] or "Question"
+        try:
+            threads = cast(ThreadPort, port)
+            return await threads.start_thread(str(message.channel_id), str(message.message_id), name)
+        except ActionError as exc:
+            log.warning("could not start a thread in guild %s: %s", message.guild_id, exc.reason)
+            error = f"Could not start a thread on a question, so it was answered in the channel: {exc.reason}"
+            await async_db(self.servers.record_error)(str(message.guild_id), error)
+            return None
 
     @staticmethod
     async def _deliver(
@@ -380,13 +393,8 @@ def _thread_per_question(server: ServerSettings, message: InboundMessage, port: 
     )
 
 
-async def _deliver_in_thread(
-    threads: ThreadPort, port: ChannelPort, message: InboundMessage, question: str, text: str, feedback: str
-) -> None:
-    """Start a thread on the question, named after it, and answer inside it (the feedback
-    buttons under the last piece)."""
-    name = question.splitlines()[0].strip()[:80] or "Question"
-    thread_id = await threads.start_thread(str(message.channel_id), str(message.message_id), name)
+async def _send_in_thread(port: ChannelPort, thread_id: str, text: str, feedback: str) -> None:
+    """Answer inside the thread started on the question (the feedback buttons under the last piece)."""
     pieces = split_message(text)
     for index, piece in enumerate(pieces, 1):
         await port.send(thread_id, piece, feedback=feedback if index == len(pieces) else "")

@@ -189,6 +189,22 @@ async def test_thread_per_question_answers_in_one_new_thread_and_follows_up_ther
     assert in_thread == 4  # one conversation: the question, the answer and the follow-up's
 
 
+async def test_thread_per_question_without_create_public_threads_answers_in_the_channel(
+    running: Running,
+) -> None:
+    guild = running.sim.state.guild(running.guild.id)
+    everyone = guild.everyone_role
+    without = everyone.permissions & ~perms.CREATE_PUBLIC_THREADS
+    running.sim.set_role_permissions(guild.id, everyone.id, without)
+    await configure(running, response_mode="all", smart_mode=True, thread_per_question=True)
+    await say(running, running.general, "Where do orders ship from?")
+    assert running.sim.threads_of(running.guild.id, running.general) == []
+    (answer,) = bot_messages(running, running.general)
+    assert "Lisbon" in answer["content"]  # the member still gets the answer, in the channel
+    server = await DiscordServer.objects.aget(guild_id=running.guild.id)
+    assert "Could not start a thread" in server.last_error and "answered in the channel" in server.last_error
+
+
 async def test_a_takeover_reply_is_posted_in_the_thread(running: Running, settings: Any) -> None:
     settings.DISCORD_API_BASE_URL = running.sim.api_base_url
     agent = await User.objects.acreate(username="sam")
