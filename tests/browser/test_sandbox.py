@@ -166,7 +166,9 @@ async def test_a_sandbox_conversation_is_answered_moderated_and_taken_over(world
 
     # Back in the sandbox, the team's reply is in #help as Discord shows it.
     await page.goto(f"/discord/sandbox/?channel={world.channel('help')}")
-    await messages.get_by_text("Olivia (team):** Hi Sam, Olivia here: yours went out today.").wait_for()
+    # Posted in Discord as "**Olivia (team):** …", shown as Discord shows it: the name in bold.
+    await messages.locator("p", has_text="Olivia (team): Hi Sam, Olivia here: yours went out today.").wait_for()
+    assert await messages.locator("strong", has_text="Olivia (team):").count() == 1
     await shot(page, "4-taken-over")
 
     # At a phone's width the channel, its buttons and the form stack without widening the page.

@@ -77,3 +77,23 @@ def test_filters_by_state(alice_client: Client, workspace: Any) -> None:
 def test_anonymous_visitors_are_sent_to_log_in(client: Client) -> None:
     response = client.get("/conversations/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_message_reads_as_discord_shows_it_and_names_its_sources_once(
+    alice_client: Client, workspace: Any
+) -> None:
+    convo = conversation(workspace, "mia")
+    Message.objects.create(
+        conversation=convo,
+        role="assistant",
+        text="**Help Center**\nUse `/ask` or [the docs](https://example.com/docs)."
+        " [x](javascript:alert(1)) <b>raw</b>\n\nSources: Help Center",
+        sources=[{"title": "Help Center", "heading": "", "url": ""}],
+    )
+    page = alice_client.get(f"/conversations/{convo.pk}/").content.decode()
+    assert "<strong>Help Center</strong><br>" in page and "<code>/ask</code>" in page
+    assert '<a href="https://example.com/docs" rel="nofollow noopener noreferrer" target="_blank">' in page
+    assert 'href="javascript' not in page  # only http(s) and mailto links become links
+    assert "&lt;b&gt;raw&lt;/b&gt;" in page  # the member's HTML stays text
+    assert page.count("Sources: Help Center") == 1  # the answer's own line, not repeated under it
+    assert "Sources: FAQ \u203a Refunds" in page  # an answer without its own line keeps the list
