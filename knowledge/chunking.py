@@ -76,6 +76,49 @@ def chunk_text(
     return chunks
 
 
+_LIST_OR_TABLE = re.compile(r"^\s*(?:[-*•+>|]|\d+[.)]\s)")
+# A line ending in one of these runs on into the next: it is wrapped text, not a title.
+_RUN_ON_WORDS = frozenset("a an and as at by for from in into of on or the to with".split())
+MAX_INFERRED_HEADING_CHARS = 70
+
+
+def infer_headings(text: str) -> str:
+    """Plain text's own titles as markdown headings, for text that has none (a pasted FAQ,
+    a .txt file): a short line on its own after a blank line (or first), with text right
+    under it, that reads like a title or a question ("Refunds", "How do I get a refund?")
+    rather than a sentence or a wrapped line. Text with any markdown heading is left as it
+    is, and so are FAQ pairs ("Q: …" / "A: …"), lists and tables."""
+    lines = text.split("\n")
+    if any(_HEADING_LINE.match(line) for line in lines):
+        return text
+    return "\n".join(
+        f"## {line.strip().rstrip(':').strip()}" if _titles_what_follows(lines, index) else line
+        for index, line in enumerate(lines)
+    )
+
+
+def _titles_what_follows(lines: list[str], index: int) -> bool:
+    line = lines[index].strip()
+    after = lines[index + 1].strip() if index + 1 < len(lines) else ""
+    if not line or not after or (index > 0 and lines[index - 1].strip()):
+        return False
+    words = line.split()
+    letters = [c for c in line if c.isalpha()]
+    return (
+        len(line) <= MAX_INFERRED_HEADING_CHARS
+        and len(words) <= 10
+        and bool(letters)
+        and letters[0].isupper()
+        and line[-1] not in ".,;!…"
+        and words[-1].lower() not in _RUN_ON_WORDS
+        and not _LIST_OR_TABLE.match(line)
+        and not _QUESTION_START.match(line)
+        and not _ANSWER_START.match(line)
+        and "://" not in line
+        and not after[0].islower()  # a sentence carried on, not the text under a title
+    )
+
+
 def _sections(text: str) -> Iterator[tuple[tuple[str, ...], str]]:
     """(heading path, body) for every run of text between headings; empty bodies dropped."""
     stack: list[tuple[int, str]] = []

@@ -31,11 +31,11 @@ from django.utils import timezone
 
 from accounts.models import Workspace
 from knowledge import search
-from knowledge.chunking import TextChunk, chunk_text
+from knowledge.chunking import TextChunk, chunk_text, infer_headings
 from knowledge.crawl import crawl_page, crawl_sitemap
 from knowledge.embedding import embed_chunks_for_storage
 from knowledge.errors import KnowledgeError, SourceLimitError
-from knowledge.extract import ExtractLimits, too_much_text
+from knowledge.extract import ExtractLimits, file_extension, too_much_text
 from knowledge.isolation import extract_file_isolated
 from knowledge.models import Chunk, KnowledgeSource
 from usage.plans import knowledge_allowance, plan_name
@@ -163,7 +163,7 @@ def _read_source(source: KnowledgeSource, limits: ExtractLimits) -> _Content:
         # Entries added before the cap, or since it was lowered, are held to it here.
         if len(source.text) > limits.max_chars:
             raise too_much_text("this text", limits.max_chars)
-        return _Content(pages=[_Page(source.text)], size_bytes=len(source.text.encode()))
+        return _Content(pages=[_Page(infer_headings(source.text))], size_bytes=len(source.text.encode()))
     if kind == KnowledgeSource.Kind.FILE:
         if not source.file:
             raise KnowledgeError("The uploaded file is missing; upload it again.")
@@ -173,6 +173,8 @@ def _read_source(source: KnowledgeSource, limits: ExtractLimits) -> _Content:
         except FileNotFoundError:
             raise KnowledgeError("The uploaded file is missing; upload it again.") from None
         text = extract_file_isolated(data, source.file.name or "", limits)
+        if file_extension(source.file.name or "") == "txt":
+            text = infer_headings(text)
         return _Content(pages=[_Page(text)], size_bytes=len(data))
     if kind in (KnowledgeSource.Kind.URL, KnowledgeSource.Kind.SITEMAP):
         is_sitemap = kind == KnowledgeSource.Kind.SITEMAP

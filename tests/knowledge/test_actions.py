@@ -93,6 +93,21 @@ def test_it_indexes_an_uploaded_docx_with_its_headings(workspace: Any) -> None:
     assert list(source.chunks.values_list("heading", "text")) == [("Shipping", "We ship to the EU.")]
 
 
+@pytest.mark.parametrize("kind", ["pasted", "txt"])
+def test_plain_text_keeps_its_own_titles_as_headings(workspace: Any, kind: str) -> None:
+    faq = "Refunds\nRefunds are paid within 30 days.\n\nHow fast do you ship?\nWithin two days."
+    if kind == "pasted":
+        source = _ready(add_text_source(workspace, title="FAQ", text=faq, enqueue=False))
+    else:
+        upload = SimpleUploadedFile("FAQ.txt", faq.encode())
+        source = _ready(add_file_source(workspace, upload=upload, enqueue=False))
+
+    assert list(source.chunks.order_by("ordinal").values_list("heading", "text")) == [
+        ("Refunds", "Refunds are paid within 30 days."),
+        ("How fast do you ship?", "Within two days."),
+    ]
+
+
 def test_an_unreadable_pdf_fails_with_a_clear_reason_and_spares_other_sources(workspace: Any) -> None:
     good = _ready(add_text_source(workspace, title="Hours", text="Open daily.", enqueue=False))
     upload = SimpleUploadedFile("broken.pdf", b"%PDF-1.4\nnot really a pdf")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import itertools
 
-from knowledge.chunking import chunk_text, linearize_tables
+from knowledge.chunking import chunk_text, infer_headings, linearize_tables
 
 
 def _sentences(topic: str, count: int) -> str:
@@ -123,3 +123,34 @@ def test_a_question_about_one_row_is_answered_from_that_row() -> None:
     request = AnswerRequest(question="How much memory does Cobble have?", passages=[passage])
 
     assert "Cobble: Memory: 4 GB" in _passage_answer(request, passage)
+
+
+def test_plain_texts_own_titles_and_questions_become_headings() -> None:
+    text = "Opening hours:\nEvery day, 8 to 20.\n\nCan I bring my dog?\nYes, on a lead."
+
+    chunks = chunk_text(infer_headings(text))
+
+    assert [(c.heading, c.text) for c in chunks] == [
+        ("Opening hours", "Every day, 8 to 20."),
+        ("Can I bring my dog?", "Yes, on a lead."),
+    ]
+
+
+def test_sentences_wrapped_lines_lists_and_faq_pairs_are_not_taken_for_titles() -> None:
+    text = (
+        "Thanks for reading.\nBye\n\n"  # a sentence
+        "We ship to\nPortugal and Spain.\n\n"  # a line that runs on
+        "Delivery is free for\nmembers of the club.\n\n"  # carried on in lower case
+        "- Lisbon\n- Porto\n\n"  # a list
+        "Q: Is it free?\nA: Yes.\n\n"  # an FAQ pair keeps its own shape
+        "see https://example.com/help\nfor more\n\n"  # no capital, a link
+        "Refunds\n"  # a last line with nothing under it
+    )
+
+    assert infer_headings(text) == text
+
+
+def test_text_with_markdown_headings_is_left_as_it_is() -> None:
+    text = "# Shipping\nWe ship.\n\nRefunds\nWithin 30 days."
+
+    assert infer_headings(text) == text
