@@ -29,7 +29,7 @@ from assistant.providers.base import (
     Verdict,
 )
 from assistant.providers.registry import get_provider
-from assistant.text import topic_weight, weighted_terms
+from assistant.text import terms, topic_weight, weighted_terms
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ _ANAPHORIC = re.compile(
     r"|(?<!is )(?<!are )\bthere\b"
     r"|^\W*(?:and|also|so|but|what about|how about)\b"
 )
+_JOINED = re.compile(r"^\W*(?:and|also|so|but)\b[\s,]*")
 _URL = re.compile(r"(?<![<(])\bhttps?://[^\s<>]+")
 _URL_TRAILING = ".,;:!?)'\""
 _MASS_PING = re.compile(r"@(everyone|here)\b")
@@ -63,8 +64,7 @@ async def answer_question(
     """
     try:
         history = _recent(history)
-        query = retrieval_query(question, history)
-        passages = await _retrieve(workspace_id, query)
+        query, passages = await _search(workspace_id, question, history)
         request = AnswerRequest(
             question=question,
             passages=passages,
@@ -90,8 +90,7 @@ async def decide_reply(
     """Smart mode: should the bot answer this unaddressed message? Never raises (failure: no)."""
     try:
         history = _recent(history)
-        query = retrieval_query(question, history)
-        passages = await _retrieve(workspace_id, query)
+        query, passages = await _search(workspace_id, question, history)
         request = AnswerRequest(question=question, passages=passages, history=history, query=query)
         chosen = provider or get_provider()
         return await _within_timeout(chosen.should_reply(request))
@@ -177,6 +176,39 @@ def retrieval_query(question: str, history: list[Turn]) -> str:
     if is_short or _ANAPHORIC.search(question.lower()):
         return f"{question} {previous}"
     return question
+
+
+async def _search(workspace_id: int, question: str, history: list[Turn]) -> tuple[str, list[Passage]]:
+    """The query the knowledge base is searched with (:func:`retrieval_query`) and the
+    passages it finds.
+
+    A question that leans on the conversation only by how it opens ("Also, can I change my
+    address?") may be a new question: when the passage its context finds holds none of
+    its own words, it is asked on its own (and answered, or not, as such)."""
+    query = retrieval_query(question, history)
+    passages = await _retrieve(workspace_id, query)
+    if query != question and _joined_only(question) and not _meets(question, passages):
+        return question, await _retrieve(workspace_id, question)
+    return query, passages
+
+
+def _joined_only(question: str) -> bool:
+    """Whether only its opening word ("and", "also", "so", "but") ties ``question`` to the
+    conversation: without it, it names a subject of its own and points at nothing."""
+    opening = _JOINED.match(question.lower())
+    if opening is None:
+        return False
+    rest = question[opening.end() :]
+    named = len(rest.split()) > SHORT_QUESTION_WORDS and topic_weight(weighted_terms(rest)) > 0
+    return named and not _ANAPHORIC.search(rest.lower())
+
+
+def _meets(question: str, passages: list[Passage]) -> bool:
+    """Whether the best passage holds any of the question's own content words."""
+    if not passages:
+        return False
+    best = passages[0]
+    return bool(terms(question) & terms(f"{best.title}\n{best.heading}\n{best.text}"))
 
 
 def _previous_member_turn(question: str, history: list[Turn]) -> str | None:

@@ -1,12 +1,13 @@
 """Answer quality on a labelled set of our own: ``.venv/bin/python -m benchmarks.quality``.
 
 The set (``benchmarks/data/quality/``) is the knowledge base of Velora, a fictional city
-bike-share (28 documents), 161 questions of four kinds and 111 channel messages:
+bike-share (28 documents), 167 questions of four kinds and 111 channel messages:
 
 - ``direct``: worded like the page; ``paraphrased``: sharing no content word with it;
 - ``follow_up``: short questions that lean on the member's previous question (``history``);
 - ``unanswerable``: near misses whose look-alike page exists (``doc``), which the bot
-  must decline;
+  must decline; some follow a question of the member's (``history``) but ask something
+  new ("Also, can I pay with Bitcoin?");
 - ``smart.jsonl``: unaddressed channel messages that smart mode should answer (``reply``)
   or leave alone (``quiet``).
 
@@ -30,7 +31,7 @@ from typing import Any
 
 SETS = Path(__file__).resolve().parent / "data"
 # The default set; ``--set quality-hosting`` measures the second one (Kelpstone Hosting, a
-# fictional game-server host: 30 documents, 129 questions of which 42 near misses, 80
+# fictional game-server host: 30 documents, 135 questions of which 48 near misses, 80
 # channel messages), written in another domain to check that tuning on this one generalises.
 DATA = SETS / "quality"
 KINDS = ("direct", "paraphrased", "follow_up", "unanswerable")

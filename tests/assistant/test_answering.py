@@ -87,6 +87,27 @@ async def test_a_follow_up_is_searched_with_the_previous_question(searched: list
     assert searched == ["And how long does that take? How do refunds work?"]
 
 
+async def test_a_new_question_that_opens_with_also_is_asked_on_its_own(searched: list[str]) -> None:
+    question = "Also, do you sell gift cards in your shop?"
+
+    answer = await answer_question(workspace_id=1, question=question, history=REFUND_TALK)
+
+    # The refunds page its context finds holds none of its words: it is a question of its own.
+    assert searched == [f"{question} How do refunds work?", question]
+    assert not answer.grounded
+
+
+async def test_a_follow_up_that_opens_with_and_keeps_its_context_when_the_page_holds_its_words(
+    searched: list[str],
+) -> None:
+    question = "And when does the money reach my payment method?"
+
+    answer = await answer_question(workspace_id=1, question=question, history=REFUND_TALK)
+
+    assert searched == [f"{question} How do refunds work?"]
+    assert answer.grounded and "5 business days" in answer.text
+
+
 def test_a_self_contained_question_is_searched_as_asked() -> None:
     assert retrieval_query("What is the capital of France?", REFUND_TALK) == "What is the capital of France?"
 
