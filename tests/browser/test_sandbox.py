@@ -167,7 +167,8 @@ async def test_a_sandbox_conversation_is_answered_moderated_and_taken_over(world
     # Back in the sandbox, the team's reply is in #help as Discord shows it.
     await page.goto(f"/discord/sandbox/?channel={world.channel('help')}")
     # Posted in Discord as "**Olivia (team):** …", shown as Discord shows it: the name in bold.
-    await messages.locator("p", has_text="Olivia (team): Hi Sam, Olivia here: yours went out today.").wait_for()
+    reply = "Olivia (team): Hi Sam, Olivia here: yours went out today."
+    await messages.locator("p", has_text=reply).wait_for()
     assert await messages.locator("strong", has_text="Olivia (team):").count() == 1
     await shot(page, "4-taken-over")
 
