@@ -169,7 +169,7 @@ def _companion(request: AnswerRequest, best: Passage) -> Passage | None:
     if not found:
         return None
     # max keeps the first of equals: retrieval's order breaks ties.
-    return max(found, key=lambda passage: evidence.answer_worth(request.question, passage))
+    return max(found, key=lambda passage: evidence.answer_worth(request.question, passage, request.query))
 
 
 def _query_weights(request: AnswerRequest) -> dict[str, float]:
