@@ -36,7 +36,7 @@ def collect(data: Path) -> list[Candidates]:
     from assistant.answer_types import unsupplied
     from assistant.answering import format_reply, retrieval_query
     from assistant.providers.base import Turn
-    from assistant.text import coverage, terms, weighted_terms
+    from assistant.text import coverage, terms
     from benchmarks.quality import ANSWERABLE, _fold, build_workspace, load_questions
     from knowledge import search
 
@@ -58,7 +58,9 @@ def collect(data: Path) -> list[Candidates]:
         rows = [
             [
                 p.score,
-                coverage(weighted_terms(question.question), terms(f"{p.title}\n{p.heading}\n{p.text}")),
+                coverage(
+                    evidence.asked_terms(question.question, query), terms(f"{p.title}\n{p.heading}\n{p.text}")
+                ),
                 0.0 if unsupplied(question.question, f"{p.heading}\n{p.text}") else 1.0,
             ]
             for p in passages

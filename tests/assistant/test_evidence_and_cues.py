@@ -173,6 +173,34 @@ def test_a_follow_up_is_answered_from_the_section_holding_its_own_words() -> Non
     assert evidence.answering(question, query, [about, setting_up]) is setting_up
 
 
+def test_a_follow_up_is_answered_from_the_section_about_its_subject_too() -> None:
+    # Both pages hold the follow-up's own words; its subject, from the turn before, says which.
+    support = Passage(
+        text="Someone from the team will get back to you within a day.",
+        title="Contacting support",
+        score=0.62,
+        source_id=4,
+        chunk_id=40,
+        dense=0.62,
+        lexical=1.0,
+        margin=0.02,
+    )
+    accidents = Passage(
+        text="Report an accident in the app. We get back to you within two working days.",
+        title="Accidents and insurance",
+        score=0.6,
+        source_id=5,
+        chunk_id=50,
+        dense=0.6,
+        lexical=0.8,
+        margin=-0.02,
+    )
+    question = "and when will someone get back to me?"
+    query = f"{question} What happens if I have an accident?"
+
+    assert evidence.answering(question, query, [support, accidents]) is accidents
+
+
 @pytest.mark.parametrize(
     ("question", "missing"),
     [

@@ -132,3 +132,19 @@ async def test_a_section_of_the_same_document_scoring_under_half_the_best_stays_
     answer = await LocalProvider().answer(AnswerRequest(question, [CHOOSING, LAG, weak], query=question))
 
     assert [p.chunk_id for p in answer.sources] == [CHOOSING.chunk_id]
+
+
+async def test_the_section_of_the_same_document_that_answers_joins_past_the_first_three(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(evidence, "knows", lambda *args: True)
+    question = "How much does a location cost?"
+    moving = _section(4, 1, "Moving your server", "You can move it to another location monthly.", 0.6)
+    prices = _section(5, 1, "Location prices", "Every location costs the same: €2 a month.", 0.5)
+
+    answer = await LocalProvider().answer(
+        AnswerRequest(question, [CHOOSING, LAG, moving, prices], query=question)
+    )
+
+    assert [p.chunk_id for p in answer.sources] == [CHOOSING.chunk_id, prices.chunk_id]
+    assert "€2" in answer.text
