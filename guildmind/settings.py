@@ -344,6 +344,10 @@ GATEWAY_IDENTIFY_INTERVAL_SECONDS = env_float("GATEWAY_IDENTIFY_INTERVAL_SECONDS
 # How often the gateway reloads server settings from the database (the hot path reads
 # them from memory only).
 SETTINGS_REFRESH_SECONDS = env_float("SETTINGS_REFRESH_SECONDS", 3.0, minimum=0.1)
+# Each reload reads again the rows changed this long before the newest it has seen: a row
+# is stamped before its transaction commits, so one committed late (another process's,
+# a busy machine's) can carry an older stamp than rows already read.
+SETTINGS_REFRESH_LOOKBACK_SECONDS = env_float("SETTINGS_REFRESH_LOOKBACK_SECONDS", 30.0, minimum=0.0)
 # How many messages the gateway works on at once (provider calls included).
 PIPELINE_CONCURRENCY = env_int("PIPELINE_CONCURRENCY", 256, minimum=1)
 # Largest body the interactions endpoint reads (Discord's payloads are a few KB).

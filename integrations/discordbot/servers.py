@@ -16,8 +16,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from conversations.models import TAKEOVER_IDLE, Conversation
@@ -117,15 +118,17 @@ class ServerDirectory:
 
     def refresh(self) -> int:
         """Load rows changed since the last call (all rows of the scope the first time,
-        and of applications that entered it); sync, DB. Returns how many rows were loaded."""
+        and of applications that entered it); sync, DB. Returns how many servers' settings
+        it took in anew."""
         with self._lock:
             return self._refresh()
 
     def _refresh(self) -> int:
         rows = DiscordServer.objects.select_related("application", "workspace").order_by("updated_at")
-        first = self._seen_until is None
+        seen_until = self._seen_until
+        first = seen_until is None
         entered, self._entered = self._entered, set()
-        if first:
+        if seen_until is None:
             # Everything of the scope, once; changes come in by the clock from then on.
             changed = (
                 rows
@@ -135,14 +138,17 @@ class ServerDirectory:
             entered = set()
         else:
             # Every changed row, in scope or not: a guild that moved to an application this
-            # process does not run is forgotten.
-            changed = rows.filter(updated_at__gte=self._seen_until)
+            # process does not run is forgotten. A row is stamped before its transaction
+            # commits, so the last moments are read again: one committed late with an older
+            # stamp than rows already read is not missed.
+            lookback = timedelta(seconds=settings.SETTINGS_REFRESH_LOOKBACK_SECONDS)
+            changed = rows.filter(updated_at__gte=seen_until - lookback)
         loaded = 0
         linked: set[int] = set()
         for row in changed:
-            self._seen_until = row.updated_at
+            self._seen_until = max(self._seen_until or row.updated_at, row.updated_at)
             before, after = self._load(row)
-            loaded += after is not None
+            loaded += after is not None and after != before
             if (
                 not first
                 and after is not None

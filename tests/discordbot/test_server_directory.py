@@ -5,6 +5,7 @@ loaded on the next refresh."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -105,3 +106,21 @@ def test_a_guild_moved_to_a_bot_it_does_not_run_is_forgotten(servers: dict[str, 
     DiscordServer.objects.get(guild_id=moved).save()  # bumps updated_at
     directory.refresh()
     assert moved not in held(directory)
+
+
+def test_a_row_committed_late_with_an_older_stamp_is_still_loaded(
+    servers: dict[str, list[str]], workspace: Any
+) -> None:
+    directory = ServerDirectory()
+    directory.refresh()
+    shared = BotApplication.objects.get(application_id=SHARED)
+    DiscordServer.objects.create(guild_id=guild_on(0, 8), workspace=workspace, application=shared)
+    assert directory.refresh() == 1
+    # Another process stamped this row a moment before the one just read, and committed it
+    # only now.
+    late = DiscordServer.objects.create(guild_id=guild_on(0, 9), workspace=workspace, application=shared)
+    newest = DiscordServer.objects.get(guild_id=guild_on(0, 8)).updated_at
+    DiscordServer.objects.filter(pk=late.pk).update(updated_at=newest - timedelta(seconds=2))
+
+    assert directory.refresh() == 1  # the late row, not the unchanged ones read again
+    assert guild_on(0, 9) in held(directory)
